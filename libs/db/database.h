@@ -1,0 +1,85 @@
+#ifndef HELPDESK_LIBS_DB_DATABASE_H_
+#define HELPDESK_LIBS_DB_DATABASE_H_
+
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "SQLiteCpp/Database.h"
+#include "SQLiteCpp/Statement.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "libs/db/migration.h"
+
+namespace helpdesk::db {
+
+// One SQLite connection to one service's database file.
+//
+// Open() creates the file if needed, applies the connection settings every
+// service relies on (WAL journal, foreign keys, busy timeout,
+// synchronous=NORMAL) and brings the schema up to date with the given
+// migrations. A file whose schema is newer than the migrations this binary
+// knows, or that is not a SQLite database, is refused.
+//
+// SQLiteCpp reports errors by throwing; this class and Guard() below are
+// where those exceptions become absl::Status, so none escapes a store.
+//
+// Thread-safety: not thread-safe. A store owns one Database and serialises
+// access to it (typically with a mutex next to it).
+class Database final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const std::string& path, absl::Span<const Migration> migrations);
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // The highest migration version applied to this file.
+  int schema_version() const { return schema_version_; }
+
+  // Returns the prepared statement for `sql`, compiled on first use and
+  // reused afterwards (reset, bindings cleared). The pointer stays valid for
+  // the life of the Database; use it only until the next Prepare() of the
+  // same text.
+  absl::StatusOr<SQLite::Statement*> Prepare(absl::string_view sql);
+
+  // Runs one or more statements that return no rows.
+  absl::Status Execute(absl::string_view sql);
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. The transaction rolls back
+  // when `body` returns an error or throws; the error is returned.
+  absl::Status InTransaction(absl::FunctionRef<absl::Status()> body);
+
+  // Direct access for code that needs the raw connection (row ids, changes).
+  SQLite::Database& connection() { return connection_; }
+
+ private:
+  explicit Database(const std::string& path);
+  absl::Status Configure();
+  absl::Status Migrate(absl::Span<const Migration> migrations);
+
+  SQLite::Database connection_;
+  int schema_version_ = 0;
+  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>>
+      statements_;
+};
+
+// Converts a SQLiteCpp exception into a status that is safe to show callers:
+// constraint violations become ALREADY_EXISTS or FAILED_PRECONDITION, a busy
+// database UNAVAILABLE, anything else INTERNAL with a generic message. The
+// SQLite text is logged, never returned.
+absl::Status StatusFromSqliteError(int extended_code, absl::string_view what);
+
+// Runs `fn` and turns any exception it throws into a status (see
+// StatusFromSqliteError). `fn` returns absl::Status or absl::StatusOr<T>.
+template <typename Fn>
+auto Guard(Fn&& fn) -> decltype(fn());
+
+}  // namespace helpdesk::db
+
+#include "libs/db/database_inl.h"  // IWYU pragma: keep
+
+#endif  // HELPDESK_LIBS_DB_DATABASE_H_
