@@ -29,13 +29,14 @@ def _package_exec_root():
 def _strip_ext(path):
     return path[:-len(".proto")]
 
-def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None):
+def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None, testonly = False):
     root = _package_exec_root()
     all_protos = srcs + [d + "_proto" for d in deps]
     native.filegroup(
         name = name + "_proto",
         srcs = all_protos,
         visibility = visibility,
+        testonly = testonly,
     )
 
     hdrs = []
@@ -58,6 +59,7 @@ def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None
         name = name + "_gen",
         srcs = all_protos,
         outs = hdrs + cc_srcs,
+        testonly = testonly,
         tools = [_PROTOC] + ([_GRPC_PLUGIN] if grpc else []),
         cmd = "$(execpath %s) %s --cpp_out=$(GENDIR)/%s %s%s" % (
             _PROTOC,
@@ -71,6 +73,7 @@ def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None
         name = name + "_descriptor_set",
         srcs = all_protos,
         outs = [name + "_descriptor_set.pb"],
+        testonly = testonly,
         tools = [_PROTOC],
         cmd = "$(execpath %s) %s --include_imports --include_source_info --descriptor_set_out=$@ %s" % (
             _PROTOC,
@@ -84,6 +87,7 @@ def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None
         srcs = cc_srcs,
         hdrs = hdrs,
         includes = ["."],
+        testonly = testonly,
         deps = [d + "_cc_proto" for d in deps] + [
             "@system//:protobuf",
         ] + (["@system//:grpcpp"] if grpc else []),

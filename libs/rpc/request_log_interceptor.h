@@ -1,0 +1,32 @@
+#ifndef HELPDESK_LIBS_RPC_REQUEST_LOG_INTERCEPTOR_H_
+#define HELPDESK_LIBS_RPC_REQUEST_LOG_INTERCEPTOR_H_
+
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace helpdesk::rpc {
+
+// Metadata key of the request id that ties log lines of one request across
+// services. Clients may send one; otherwise the first server makes one. The
+// server echoes it in its initial metadata.
+inline constexpr char kRequestIdKey[] = "x-request-id";
+
+// Installs one structured log line per RPC (method, status code, duration,
+// request id, peer) and the request id echo described above. Thread-safe;
+// one interceptor per call.
+class RequestLogInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+};
+
+// The request id of the call `context` belongs to ("" when none was sent and
+// the interceptor is not installed).
+std::string RequestId(const grpc::ServerContextBase& context);
+
+}  // namespace helpdesk::rpc
+
+#endif  // HELPDESK_LIBS_RPC_REQUEST_LOG_INTERCEPTOR_H_
