@@ -1,6 +1,7 @@
 """C++ code generation for .proto files with Debian's protoc and grpc_cpp_plugin.
 
 helpdesk_proto_library(name = "x", srcs = [...], deps = [...]) defines
+  :x_srcs            the .proto files of x itself (a filegroup)
   :x_proto           the .proto files of x and everything it imports (a filegroup)
   :x_cc_proto        the C++ messages (and gRPC stubs when grpc = True)
   :x_descriptor_set  a FileDescriptorSet of x with all its imports and source info
@@ -29,9 +30,51 @@ def _package_exec_root():
 def _strip_ext(path):
     return path[:-len(".proto")]
 
+def _descriptor_set(name, srcs, inputs, includes, visibility, testonly):
+    native.genrule(
+        name = name,
+        srcs = srcs,
+        outs = [name + ".pb"],
+        tools = [_PROTOC],
+        cmd = "$(execpath %s) %s --include_imports --include_source_info --descriptor_set_out=$@ %s" % (
+            _PROTOC,
+            includes,
+            inputs,
+        ),
+        visibility = visibility,
+        testonly = testonly,
+    )
+
+def _includes(root):
+    roots = [root] + [r for r in _STANDARD_IMPORT_ROOTS if r != root]
+    return " ".join(["-I" + r for r in roots])
+
+def helpdesk_descriptor_set(name, libraries, visibility = None):
+    """One FileDescriptorSet of several helpdesk_proto_library targets.
+
+    Holds every file of `libraries` and their imports, with source info (the
+    gateway reads routes and comments from it).
+    """
+    root = _package_exec_root()
+    _descriptor_set(
+        name = name,
+        srcs = [lib + "_proto" for lib in libraries] +
+               [lib + "_srcs" for lib in libraries],
+        inputs = " ".join(["$(locations %s_srcs)" % lib for lib in libraries]),
+        includes = _includes(root),
+        visibility = visibility,
+        testonly = False,
+    )
+
 def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None, testonly = False):
     root = _package_exec_root()
     all_protos = srcs + [d + "_proto" for d in deps]
+    native.filegroup(
+        name = name + "_srcs",
+        srcs = srcs,
+        visibility = visibility,
+        testonly = testonly,
+    )
     native.filegroup(
         name = name + "_proto",
         srcs = all_protos,
@@ -49,8 +92,7 @@ def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None
             hdrs.append(base + ".grpc.pb.h")
             cc_srcs.append(base + ".grpc.pb.cc")
 
-    roots = [root] + [r for r in _STANDARD_IMPORT_ROOTS if r != root]
-    includes = " ".join(["-I" + r for r in roots])
+    includes = _includes(root)
     inputs = " ".join([root + "/" + s if root else s for s in srcs])
     grpc_flags = ""
     if grpc:
@@ -69,18 +111,13 @@ def helpdesk_proto_library(name, srcs, deps = [], grpc = True, visibility = None
             inputs,
         ),
     )
-    native.genrule(
+    _descriptor_set(
         name = name + "_descriptor_set",
         srcs = all_protos,
-        outs = [name + "_descriptor_set.pb"],
-        testonly = testonly,
-        tools = [_PROTOC],
-        cmd = "$(execpath %s) %s --include_imports --include_source_info --descriptor_set_out=$@ %s" % (
-            _PROTOC,
-            includes,
-            inputs,
-        ),
+        inputs = inputs,
+        includes = includes,
         visibility = visibility,
+        testonly = testonly,
     )
     native.cc_library(
         name = name + "_cc_proto",
