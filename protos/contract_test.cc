@@ -75,7 +75,8 @@ constexpr Route kRoutes[] = {
     {"helpdesk.jobs.v1.JobService.EnqueueJob", "", "", ""},
     {"helpdesk.jobs.v1.JobService.GetJob", "get", "/v1/jobs/{id}", ""},
     {"helpdesk.jobs.v1.JobService.ListJobs", "get", "/v1/jobs", ""},
-    {"helpdesk.jobs.v1.JobService.RetryJob", "post", "/v1/jobs/{id}:retry", "*"},
+    {"helpdesk.jobs.v1.JobService.RetryJob", "post", "/v1/jobs/{id}:retry",
+     "*"},
     {"helpdesk.jobs.v1.JobService.RunEscalationSweep", "post",
      "/v1/jobs:runEscalationSweep", "*"},
 };
@@ -157,7 +158,8 @@ TEST(ContractTest, ServicesHaveNoRpcsBeyondTheContract) {
   std::set<std::string> contracted;
   for (const Route& route : kRoutes) contracted.insert(route.method);
   for (const char* name : kServices) {
-    const auto* service = DescriptorPool::generated_pool()->FindServiceByName(name);
+    const auto* service =
+        DescriptorPool::generated_pool()->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
     for (int i = 0; i < service->method_count(); ++i) {
       EXPECT_TRUE(contracted.count(service->method(i)->full_name()))

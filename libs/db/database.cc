@@ -3,7 +3,6 @@
 #include <exception>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "SQLiteCpp/Database.h"
 #include "SQLiteCpp/Exception.h"
@@ -12,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "libs/db/migration.h"
 #include "libs/log/log.h"
@@ -71,9 +71,10 @@ absl::Status StatusFromException(const std::exception& e) {
 }  // namespace internal
 
 Database::Database(const std::string& path)
-    : connection_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                            SQLite::OPEN_FULLMUTEX,
-                  kBusyTimeoutMs) {}
+    : connection_(
+          path,
+          SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
+          kBusyTimeoutMs) {}
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& path, absl::Span<const Migration> migrations) {
@@ -88,9 +89,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   absl::Status configured = db->Configure();
   if (configured.ok()) configured = db->Migrate(migrations);
   if (!configured.ok()) {
-    return absl::Status(configured.code(),
-                        absl::StrCat("database ", path, ": ",
-                                     configured.message()));
+    return absl::Status(configured.code(), absl::StrCat("database ", path, ": ",
+                                                        configured.message()));
   }
   return db;
 }
@@ -125,8 +125,7 @@ absl::Status Database::Migrate(absl::Span<const Migration> migrations) {
   }
   try {
     connection_.exec(kCreateSchemaVersionSql);
-    schema_version_ =
-        connection_.execAndGet(kSelectSchemaVersionSql).getInt();
+    schema_version_ = connection_.execAndGet(kSelectSchemaVersionSql).getInt();
   } catch (const SQLite::Exception& e) {
     if ((e.getErrorCode() & 0xff) == SQLITE_CORRUPT ||
         (e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
@@ -137,10 +136,10 @@ absl::Status Database::Migrate(absl::Span<const Migration> migrations) {
   }
   const int known = static_cast<int>(migrations.size());
   if (schema_version_ > known) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "schema version ", schema_version_,
-        " is newer than this binary knows (", known,
-        "); refusing to start. Run a newer build."));
+    return absl::FailedPreconditionError(
+        absl::StrCat("schema version ", schema_version_,
+                     " is newer than this binary knows (", known,
+                     "); refusing to start. Run a newer build."));
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= schema_version_) continue;
@@ -153,10 +152,10 @@ absl::Status Database::Migrate(absl::Span<const Migration> migrations) {
       return absl::OkStatus();
     });
     if (!applied.ok()) {
-      return absl::Status(applied.code(),
-                          absl::StrCat("migration ", migration.version, " (",
-                                       migration.description,
-                                       ") failed: ", applied.message()));
+      return absl::Status(
+          applied.code(),
+          absl::StrCat("migration ", migration.version, " (",
+                       migration.description, ") failed: ", applied.message()));
     }
     schema_version_ = migration.version;
     LogInfo("db_migrated", {{"file", connection_.getFilename()},

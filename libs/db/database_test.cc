@@ -61,8 +61,9 @@ TEST_F(DatabaseTest, AppliesMigrationsInOrderOnANewFile) {
   auto db = Database::Open(path_, {kV1, kV2});
   ASSERT_THAT(db, IsOk());
   EXPECT_EQ((*db)->schema_version(), 2);
-  EXPECT_THAT((*db)->Execute("INSERT INTO notes (body, pinned) VALUES ('a', 1)"),
-              IsOk());
+  EXPECT_THAT(
+      (*db)->Execute("INSERT INTO notes (body, pinned) VALUES ('a', 1)"),
+      IsOk());
 }
 
 TEST_F(DatabaseTest, SetsWalForeignKeysAndSynchronousNormal) {
@@ -84,7 +85,8 @@ TEST_F(DatabaseTest, ReopenedFileKeepsDataAndAppliesOnlyNewMigrations) {
   ASSERT_THAT(db, IsOk());
   EXPECT_EQ((*db)->schema_version(), 2);
   EXPECT_EQ(CountNotes(**db), 1);
-  EXPECT_EQ((*db)->connection()
+  EXPECT_EQ((*db)
+                ->connection()
                 .execAndGet("SELECT COUNT(*) FROM schema_version")
                 .getInt(),
             2);
@@ -149,8 +151,8 @@ TEST_F(DatabaseTest, TransactionRollsBackWhenBodyThrows) {
     (*db)->connection().exec("INSERT INTO missing_table VALUES (1)");
     return absl::OkStatus();
   });
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal,
-                               "internal storage error"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInternal, "internal storage error"));
   EXPECT_EQ(CountNotes(**db), 0);
 }
 

@@ -3,8 +3,9 @@
 
 #include <initializer_list>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
+
+#include "absl/strings/string_view.h"
 
 namespace helpdesk {
 
@@ -22,7 +23,8 @@ using LogField = std::pair<absl::string_view, absl::string_view>;
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
 // Sets the `service` name stamped on every line and the minimum level.
-void InitLogging(absl::string_view service, LogLevel min_level = LogLevel::kInfo);
+void InitLogging(absl::string_view service,
+                 LogLevel min_level = LogLevel::kInfo);
 
 void Log(LogLevel level, absl::string_view event,
          std::initializer_list<LogField> fields = {});

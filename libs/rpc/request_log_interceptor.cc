@@ -39,7 +39,8 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
   explicit RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info)
       : info_(info), start_(absl::Now()) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* metadata = methods->GetRecvInitialMetadata();
@@ -58,9 +59,9 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      const std::string peer =
-          info_->server_context() != nullptr ? info_->server_context()->peer()
-                                             : "";
+      const std::string peer = info_->server_context() != nullptr
+                                   ? info_->server_context()->peer()
+                                   : "";
       Log(status.error_code() == grpc::StatusCode::INTERNAL ||
                   status.error_code() == grpc::StatusCode::UNKNOWN
               ? LogLevel::kWarning
@@ -78,13 +79,23 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
 
  private:
   static const char* CodeName(grpc::StatusCode code) {
-    static constexpr const char* kNames[] = {
-        "OK",           "CANCELLED",          "UNKNOWN",
-        "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-        "ALREADY_EXISTS",   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-        "FAILED_PRECONDITION", "ABORTED",       "OUT_OF_RANGE",
-        "UNIMPLEMENTED",    "INTERNAL",          "UNAVAILABLE",
-        "DATA_LOSS",        "UNAUTHENTICATED"};
+    static constexpr const char* kNames[] = {"OK",
+                                             "CANCELLED",
+                                             "UNKNOWN",
+                                             "INVALID_ARGUMENT",
+                                             "DEADLINE_EXCEEDED",
+                                             "NOT_FOUND",
+                                             "ALREADY_EXISTS",
+                                             "PERMISSION_DENIED",
+                                             "RESOURCE_EXHAUSTED",
+                                             "FAILED_PRECONDITION",
+                                             "ABORTED",
+                                             "OUT_OF_RANGE",
+                                             "UNIMPLEMENTED",
+                                             "INTERNAL",
+                                             "UNAVAILABLE",
+                                             "DATA_LOSS",
+                                             "UNAUTHENTICATED"};
     const int index = static_cast<int>(code);
     return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
   }

@@ -73,13 +73,11 @@ absl::StatusOr<std::unique_ptr<RpcServer>> RpcServer::Start(
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", address,
-                     " (address in use or not available)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", address, " (address in use or not available)"));
   }
-  LogInfo("grpc_server_started", {{"address", ListenAddress(
-                                                  options.bind_address,
-                                                  selected_port)}});
+  LogInfo("grpc_server_started",
+          {{"address", ListenAddress(options.bind_address, selected_port)}});
   return std::unique_ptr<RpcServer>(
       new RpcServer(std::move(server), selected_port));
 }

@@ -69,9 +69,9 @@ class RpcServerTest : public ::testing::Test {
     auto server = RpcServer::Start(ServerOptions{}, {&echo_});
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials());
     stub_ = EchoService::NewStub(channel_);
   }
 
@@ -88,9 +88,7 @@ class RpcServerTest : public ::testing::Test {
   std::unique_ptr<EchoService::Stub> stub_;
 };
 
-TEST_F(RpcServerTest, PortZeroPicksAFreePort) {
-  EXPECT_GT(server_->port(), 0);
-}
+TEST_F(RpcServerTest, PortZeroPicksAFreePort) { EXPECT_GT(server_->port(), 0); }
 
 TEST_F(RpcServerTest, HealthCheckReportsServingOverTcp) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
@@ -98,8 +96,7 @@ TEST_F(RpcServerTest, HealthCheckReportsServingOverTcp) {
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
-  EXPECT_EQ(response.status(),
-            grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 TEST_F(RpcServerTest, ReflectionListsTheRegisteredServices) {
@@ -177,7 +174,8 @@ TEST_F(RpcServerTest, BadRequestDetailReachesTheClient) {
   EchoResponse response;
   grpc::ClientContext context;
   absl::Status status = Call(request, &response, &context);
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, "bad input"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument, "bad input"));
   auto bad_request = GetBadRequest(status);
   ASSERT_TRUE(bad_request.has_value());
   ASSERT_EQ(bad_request->field_violations_size(), 1);

@@ -46,8 +46,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
   if (context != nullptr) {
     if (std::optional<absl::Duration> delay = GetRetryDelay(status)) {
       const double seconds = std::ceil(absl::ToDoubleSeconds(*delay));
-      context->AddTrailingMetadata(
-          "retry-after", absl::StrCat(static_cast<int64_t>(seconds)));
+      context->AddTrailingMetadata("retry-after",
+                                   absl::StrCat(static_cast<int64_t>(seconds)));
     }
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,

@@ -31,7 +31,8 @@ absl::Status ResourceExhaustedRetryAfter(absl::string_view message,
                                          absl::Duration retry_after);
 
 // The BadRequest detail of `status`, if it has one.
-std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status);
+std::optional<google::rpc::BadRequest> GetBadRequest(
+    const absl::Status& status);
 
 // The RetryInfo delay of `status`, if it has one.
 std::optional<absl::Duration> GetRetryDelay(const absl::Status& status);

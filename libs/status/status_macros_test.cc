@@ -57,7 +57,8 @@ TEST(StatusMacrosTest, AssignOrReturnPropagatesTheError) {
 TEST(StatusMatchersTest, StatusIsRejectsAnotherCode) {
   EXPECT_THAT(absl::NotFoundError("x"),
               ::testing::Not(StatusIs(absl::StatusCode::kInternal)));
-  EXPECT_THAT(absl::OkStatus(), ::testing::Not(StatusIs(absl::StatusCode::kNotFound)));
+  EXPECT_THAT(absl::OkStatus(),
+              ::testing::Not(StatusIs(absl::StatusCode::kNotFound)));
 }
 
 }  // namespace

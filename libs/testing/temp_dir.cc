@@ -10,7 +10,8 @@ namespace helpdesk::testing {
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
   std::string pattern =
-      (std::filesystem::path(base != nullptr ? base : "/tmp") / "helpdesk-XXXXXX")
+      (std::filesystem::path(base != nullptr ? base : "/tmp") /
+       "helpdesk-XXXXXX")
           .string();
   if (mkdtemp(pattern.data()) == nullptr) std::abort();
   path_ = pattern;

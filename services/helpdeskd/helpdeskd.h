@@ -1,0 +1,54 @@
+#ifndef HELPDESK_SERVICES_HELPDESKD_HELPDESKD_H_
+#define HELPDESK_SERVICES_HELPDESKD_HELPDESKD_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/rpc/server.h"
+
+namespace helpdesk {
+
+// Settings of the all-in-one process; main.cc fills them from flags.
+struct HelpdeskdOptions {
+  std::string data_dir = "./data";
+  std::string bind_address = "127.0.0.1";
+  int grpc_port = 50051;  // 0 picks a free port
+  int http_port = 8080;   // 0 picks a free port
+  bool seed_demo = true;
+  absl::Duration escalate_after = absl::Hours(24);
+  absl::Duration sweep_interval = absl::Seconds(10);
+  bool rate_limits = true;
+};
+
+// The embedded default deployment: every Helpdesk service in one process,
+// on one gRPC port, with one SQLite file per service under `data_dir`, and
+// internal calls over in-process channels.
+//
+// Services are added here as they land; today it serves grpc.health.v1 and
+// reflection. Thread-safe after Start().
+class Helpdeskd final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
+      const HelpdeskdOptions& options);
+
+  Helpdeskd(const Helpdeskd&) = delete;
+  Helpdeskd& operator=(const Helpdeskd&) = delete;
+  ~Helpdeskd();
+
+  int grpc_port() const { return grpc_server_->port(); }
+
+  // Stops taking calls and lets in-flight ones finish for up to `grace`.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  explicit Helpdeskd(HelpdeskdOptions options);
+
+  HelpdeskdOptions options_;
+  std::unique_ptr<rpc::RpcServer> grpc_server_;
+};
+
+}  // namespace helpdesk
+
+#endif  // HELPDESK_SERVICES_HELPDESKD_HELPDESKD_H_

@@ -1,0 +1,98 @@
+#include "services/helpdeskd/helpdeskd.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "libs/status/status_matchers.h"
+#include "libs/testing/subprocess.h"
+#include "libs/testing/temp_dir.h"
+
+namespace helpdesk {
+namespace {
+
+using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::StatusIs;
+using ::helpdesk::testing::Subprocess;
+
+bool IsServing(int port) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                     grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  return health->Check(&context, request, &response).ok() &&
+         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+TEST(HelpdeskdTest, StartsOnAFreePortAndCreatesTheDataDirectory) {
+  helpdesk::testing::TempDir dir;
+  HelpdeskdOptions options;
+  options.data_dir = dir.File("nested/data");
+  options.grpc_port = 0;
+  options.http_port = 0;
+  auto daemon = Helpdeskd::Start(options);
+  ASSERT_THAT(daemon, IsOk());
+  EXPECT_TRUE(std::filesystem::is_directory(options.data_dir));
+  EXPECT_TRUE(IsServing((*daemon)->grpc_port()));
+}
+
+TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {
+  helpdesk::testing::TempDir dir;
+  const std::string file = dir.File("not-a-dir");
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fclose(f);
+  }
+  HelpdeskdOptions options;
+  options.data_dir = file + "/data";
+  options.grpc_port = 0;
+  EXPECT_THAT(Helpdeskd::Start(options),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// The command-line contract scripts rely on: flags, the grpc_port line once
+// ready, and a clean exit on SIGTERM.
+TEST(HelpdeskdBinaryTest, PrintsItsPortServesAndStopsCleanlyOnSigterm) {
+  helpdesk::testing::TempDir dir;
+  auto process = Subprocess::Start(
+      {helpdesk::testing::RunfilePath("services/helpdeskd/helpdeskd"),
+       "--data_dir=" + dir.File("data"), "--grpc_port=0", "--http_port=0",
+       "--bind_address=127.0.0.1", "--seed_demo=false", "--escalate_after=1h",
+       "--sweep_interval=5s", "--rate_limits=false"});
+  ASSERT_THAT(process, IsOk());
+  auto port_text = (*process)->WaitForLine("grpc_port=", absl::Seconds(30));
+  ASSERT_THAT(port_text, IsOk());
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(*port_text, &port)) << *port_text;
+  EXPECT_TRUE(IsServing(port));
+
+  (*process)->Signal(SIGTERM);
+  auto exit_code = (*process)->Wait(absl::Seconds(30));
+  ASSERT_THAT(exit_code, IsOk());
+  EXPECT_EQ(*exit_code, 0);
+}
+
+TEST(HelpdeskdBinaryTest, UnknownFlagIsRejected) {
+  auto process = Subprocess::Start(
+      {helpdesk::testing::RunfilePath("services/helpdeskd/helpdeskd"),
+       "--no_such_flag=1"});
+  ASSERT_THAT(process, IsOk());
+  auto exit_code = (*process)->Wait(absl::Seconds(30));
+  ASSERT_THAT(exit_code, IsOk());
+  EXPECT_NE(*exit_code, 0);
+}
+
+}  // namespace
+}  // namespace helpdesk

@@ -1,0 +1,63 @@
+// helpdeskd: every Helpdesk service in one process (the embedded default).
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "libs/log/log.h"
+#include "libs/rpc/shutdown_signal.h"
+#include "services/helpdeskd/helpdeskd.h"
+
+ABSL_FLAG(std::string, data_dir, "./data",
+          "Directory holding one SQLite file per service; created if missing.");
+ABSL_FLAG(int, grpc_port, 50051, "gRPC port for every service; 0 = pick one.");
+ABSL_FLAG(int, http_port, 8080, "HTTP port of the JSON gateway; 0 = pick one.");
+ABSL_FLAG(std::string, bind_address, "127.0.0.1",
+          "Address the gRPC and HTTP ports listen on.");
+ABSL_FLAG(bool, seed_demo, true,
+          "Seed demo accounts and tickets on first start.");
+ABSL_FLAG(absl::Duration, escalate_after, absl::Hours(24),
+          "Open tickets older than this escalate.");
+ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
+          "How often the escalation sweep runs.");
+ABSL_FLAG(bool, rate_limits, true,
+          "Enforce rate limits; false turns every limiter off (benchmarks).");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGINT/SIGTERM, how long in-flight calls may take to finish.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Runs every Helpdesk service in one process.\n"
+      "Usage: helpdeskd [--data_dir=./data] [--grpc_port=50051] ...");
+  absl::ParseCommandLine(argc, argv);
+  helpdesk::InitLogging("helpdeskd");
+  // Before any thread starts, so every thread inherits the mask.
+  helpdesk::rpc::BlockShutdownSignals();
+
+  helpdesk::HelpdeskdOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.grpc_port = absl::GetFlag(FLAGS_grpc_port);
+  options.http_port = absl::GetFlag(FLAGS_http_port);
+  options.bind_address = absl::GetFlag(FLAGS_bind_address);
+  options.seed_demo = absl::GetFlag(FLAGS_seed_demo);
+  options.escalate_after = absl::GetFlag(FLAGS_escalate_after);
+  options.sweep_interval = absl::GetFlag(FLAGS_sweep_interval);
+  options.rate_limits = absl::GetFlag(FLAGS_rate_limits);
+
+  auto daemon = helpdesk::Helpdeskd::Start(options);
+  if (!daemon.ok()) {
+    helpdesk::LogError("start_failed", {{"error", daemon.status().ToString()}});
+    std::cerr << "helpdeskd: " << daemon.status().message() << "\n";
+    return 1;
+  }
+  // Scripts wait for these lines: the ports are ready when they appear.
+  std::cout << "grpc_port=" << (*daemon)->grpc_port() << std::endl;
+
+  const int signal = helpdesk::rpc::WaitForShutdownSignal();
+  helpdesk::LogInfo("shutting_down", {{"signal", absl::StrCat(signal)}});
+  (*daemon)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  return 0;
+}

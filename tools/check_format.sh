@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fails when a C++ file of ours is not clang-format (Google style) clean.
+# tools/test runs it; tools/format fixes what it reports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -d '' files < <(find libs services gateway tests tools protos \
+  \( -name '*.h' -o -name '*.cc' \) -print0 2>/dev/null)
+if [ ${#files[@]} -eq 0 ]; then
+  echo "format: no sources found" >&2
+  exit 1
+fi
+clang-format --dry-run -Werror --style=file "${files[@]}"
+echo "format: ${#files[@]} files are clang-format clean"

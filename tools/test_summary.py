@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Prints "N passed, N failed" for a `bazel test` run.
+
+Reads the run's build event file (JSON lines) and each test target's XML
+report; counts test cases, not targets. A target that did not run (for
+example, because it failed to build) counts as one failure. Exits 1 when
+anything failed or nothing ran.
+
+Usage: test_summary.py [--format_check=passed|failed] BUILD_EVENTS.json
+           //expected:test ...
+"""
+
+import json
+import sys
+import urllib.parse
+import xml.etree.ElementTree as ElementTree
+
+
+def xml_counts(path):
+    """Returns (passed, failed) test cases in one JUnit XML report."""
+    root = ElementTree.parse(path).getroot()
+    passed = failed = 0
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+        elif case.get("status") == "notrun" or case.get("result") == "skipped":
+            continue
+        else:
+            passed += 1
+    return passed, failed
+
+
+def main(argv):
+    args = argv[1:]
+    passed = failed = 0
+    if args and args[0].startswith("--format_check="):
+        if args.pop(0).split("=", 1)[1] == "passed":
+            passed += 1
+        else:
+            failed += 1
+    events_path, expected = args[0], args[1:]
+    results = {}
+    with open(events_path, encoding="utf-8") as events:
+        for line in events:
+            event = json.loads(line)
+            if "testResult" not in event:
+                continue
+            label = event["id"]["testResult"]["label"]
+            outputs = event["testResult"].get("testActionOutput", [])
+            xml = [o["uri"] for o in outputs if o.get("name") == "test.xml"]
+            results.setdefault(label, []).append(
+                (event["testResult"].get("status"), xml[0] if xml else None))
+
+    for label in expected:
+        runs = results.get(label)
+        if not runs:
+            print(f"did not run: {label}", file=sys.stderr)
+            failed += 1
+            continue
+        for status, xml_uri in runs:
+            counts = (0, 0)
+            if xml_uri:
+                path = urllib.parse.unquote(urllib.parse.urlparse(xml_uri).path)
+                try:
+                    counts = xml_counts(path)
+                except (OSError, ElementTree.ParseError) as error:
+                    print(f"unreadable report for {label}: {error}",
+                          file=sys.stderr)
+            case_passed, case_failed = counts
+            if status != "PASSED" and case_failed == 0:
+                case_failed = 1  # crashed or timed out without a report
+            passed += case_passed
+            failed += case_failed
+
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
