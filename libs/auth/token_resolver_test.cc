@@ -1,0 +1,82 @@
+#include "libs/auth/token_resolver.h"
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/clock/clock.h"
+#include "libs/status/status_matchers.h"
+
+namespace helpdesk::auth {
+namespace {
+
+using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::StatusIs;
+using ::helpdesk::auth::v1::User;
+
+// Counts lookups; tokens can be revoked like sessions in the auth store.
+class CountingResolver final : public TokenResolver {
+ public:
+  absl::StatusOr<Principal> Resolve(absl::string_view token) override {
+    ++calls;
+    auto it = valid.find(token);
+    if (it == valid.end()) return absl::UnauthenticatedError("bad token");
+    return it->second;
+  }
+  absl::flat_hash_map<std::string, Principal> valid;
+  int calls = 0;
+};
+
+class CachingTokenResolverTest : public ::testing::Test {
+ protected:
+  CachingTokenResolverTest() : cache_(&inner_, &clock_, {absl::Seconds(2), 2}) {
+    inner_.valid["a"] = {1, User::USER};
+    inner_.valid["b"] = {2, User::ADMIN};
+    inner_.valid["c"] = {3, User::USER};
+  }
+
+  CountingResolver inner_;
+  ManualClock clock_;
+  CachingTokenResolver cache_;
+};
+
+TEST_F(CachingTokenResolverTest, RepeatedLookupWithinTtlIsServedFromCache) {
+  ASSERT_THAT(cache_.Resolve("a"), IsOk());
+  auto again = cache_.Resolve("a");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->user_id, 1);
+  EXPECT_EQ(inner_.calls, 1);
+}
+
+TEST_F(CachingTokenResolverTest, RevokedTokenFailsOnceTheTtlPasses) {
+  ASSERT_THAT(cache_.Resolve("a"), IsOk());
+  inner_.valid.erase("a");  // logout
+  clock_.Advance(absl::Milliseconds(1999));
+  EXPECT_THAT(cache_.Resolve("a"), IsOk());
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_THAT(cache_.Resolve("a"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(CachingTokenResolverTest, FailuresAreNotCached) {
+  EXPECT_THAT(cache_.Resolve("x"), StatusIs(absl::StatusCode::kUnauthenticated));
+  inner_.valid["x"] = {9, User::USER};
+  EXPECT_THAT(cache_.Resolve("x"), IsOk());
+  EXPECT_EQ(inner_.calls, 2);
+}
+
+TEST_F(CachingTokenResolverTest, OldestEntryIsEvictedAtCapacity) {
+  ASSERT_THAT(cache_.Resolve("a"), IsOk());
+  ASSERT_THAT(cache_.Resolve("b"), IsOk());
+  ASSERT_THAT(cache_.Resolve("c"), IsOk());  // evicts "a"
+  EXPECT_EQ(inner_.calls, 3);
+  ASSERT_THAT(cache_.Resolve("c"), IsOk());
+  EXPECT_EQ(inner_.calls, 3);
+  ASSERT_THAT(cache_.Resolve("a"), IsOk());
+  EXPECT_EQ(inner_.calls, 4);
+}
+
+}  // namespace
+}  // namespace helpdesk::auth

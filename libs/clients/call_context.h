@@ -1,0 +1,26 @@
+#ifndef HELPDESK_LIBS_CLIENTS_CALL_CONTEXT_H_
+#define HELPDESK_LIBS_CLIENTS_CALL_CONTEXT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace helpdesk::clients {
+
+// How a Helpdesk service calls a peer: over `channel`, presenting the
+// service credential, with `deadline` on every call. Shared by the one
+// client wrapper per peer service (AuthClient, AuditClient, ...).
+struct PeerOptions {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string service_token;
+  absl::Duration deadline = absl::Seconds(2);
+};
+
+// Fills `context` for one outbound call: deadline and service credential.
+void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context);
+
+}  // namespace helpdesk::clients
+
+#endif  // HELPDESK_LIBS_CLIENTS_CALL_CONTEXT_H_
