@@ -27,7 +27,8 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   AuthInterceptor(TokenResolver* resolver, const std::string* service_token)
       : resolver_(resolver), service_token_(service_token) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       Annotate(methods->GetRecvInitialMetadata());
@@ -60,8 +61,8 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       return;
     }
     // Owned by this interceptor, which lives as long as the call.
-    principal_value_ =
-        absl::StrCat(principal->user_id, ":", static_cast<int>(principal->role));
+    principal_value_ = absl::StrCat(principal->user_id, ":",
+                                    static_cast<int>(principal->role));
     metadata->emplace(kPrincipalKey, principal_value_);
   }
 
@@ -76,7 +77,8 @@ AuthInterceptorFactory::AuthInterceptorFactory(TokenResolver* resolver,
                                                std::string service_token)
     : resolver_(resolver), service_token_(std::move(service_token)) {}
 
-grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
+grpc::experimental::Interceptor*
+AuthInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* /*info*/) {
   return new AuthInterceptor(resolver_, &service_token_);
 }

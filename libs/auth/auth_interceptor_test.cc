@@ -20,12 +20,12 @@
 namespace helpdesk::auth {
 namespace {
 
+using ::helpdesk::auth::v1::User;
 using ::helpdesk::testing::EchoRequest;
 using ::helpdesk::testing::EchoResponse;
 using ::helpdesk::testing::EchoService;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::StatusIs;
-using ::helpdesk::auth::v1::User;
 
 constexpr char kServiceToken[] = "0123456789abcdef0123456789abcdef-service";
 
@@ -58,8 +58,8 @@ class WhoAmIService final : public EchoService::Service {
         request->text() == "admin" ? RequireRole(*context, User::ADMIN)
                                    : RequireSignedIn(*context);
     if (!principal.ok()) return rpc::ToGrpcStatus(principal.status());
-    response->set_text(
-        absl::StrCat(principal->user_id, ":", User::Role_Name(principal->role)));
+    response->set_text(absl::StrCat(principal->user_id, ":",
+                                    User::Role_Name(principal->role)));
     return grpc::Status::OK;
   }
 };
@@ -75,9 +75,9 @@ class AuthInterceptorTest : public ::testing::Test {
     auto server = rpc::RpcServer::Start(std::move(options), {&service_});
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
-    stub_ = EchoService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->port()),
-        grpc::InsecureChannelCredentials()));
+    stub_ = EchoService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                            grpc::InsecureChannelCredentials()));
   }
 
   absl::StatusOr<std::string> Ask(

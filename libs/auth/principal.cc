@@ -16,8 +16,8 @@
 namespace helpdesk::auth {
 namespace {
 
-std::optional<absl::string_view> Metadata(const grpc::ServerContextBase& context,
-                                          absl::string_view key) {
+std::optional<absl::string_view> Metadata(
+    const grpc::ServerContextBase& context, absl::string_view key) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   if (it == metadata.end()) return std::nullopt;
@@ -85,8 +85,8 @@ std::string ClientAddress(const grpc::ServerContextBase& context) {
             Metadata(context, kForwardedForKey)) {
       // The gateway already picked the client out of the chain; take the
       // first entry defensively.
-      absl::string_view first =
-          absl::StripAsciiWhitespace(*forwarded).substr(0, forwarded->find(','));
+      absl::string_view first = absl::StripAsciiWhitespace(*forwarded)
+                                    .substr(0, forwarded->find(','));
       first = absl::StripAsciiWhitespace(first);
       if (!first.empty()) return std::string(first);
     }

@@ -27,7 +27,8 @@ struct Principal {
 // these functions; they are the service-side (authoritative) checks.
 
 // The signed-in caller, or UNAUTHENTICATED.
-absl::StatusOr<Principal> RequireSignedIn(const grpc::ServerContextBase& context);
+absl::StatusOr<Principal> RequireSignedIn(
+    const grpc::ServerContextBase& context);
 
 // The signed-in caller if it has `role`: UNAUTHENTICATED when nobody is
 // signed in, PERMISSION_DENIED for another role.

@@ -12,9 +12,9 @@
 namespace helpdesk::auth {
 namespace {
 
+using ::helpdesk::auth::v1::User;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::StatusIs;
-using ::helpdesk::auth::v1::User;
 
 // Counts lookups; tokens can be revoked like sessions in the auth store.
 class CountingResolver final : public TokenResolver {
@@ -61,7 +61,8 @@ TEST_F(CachingTokenResolverTest, RevokedTokenFailsOnceTheTtlPasses) {
 }
 
 TEST_F(CachingTokenResolverTest, FailuresAreNotCached) {
-  EXPECT_THAT(cache_.Resolve("x"), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(cache_.Resolve("x"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
   inner_.valid["x"] = {9, User::USER};
   EXPECT_THAT(cache_.Resolve("x"), IsOk());
   EXPECT_EQ(inner_.calls, 2);

@@ -37,7 +37,7 @@ AuthClient::BatchGetUsers(absl::Span<const int64_t> ids) {
       rpc::FromGrpcStatus(stub_->BatchGetUsers(&context, request, &response));
   if (!status.ok()) return status;
   return std::vector<::helpdesk::auth::v1::User>(response.users().begin(),
-                                                  response.users().end());
+                                                 response.users().end());
 }
 
 }  // namespace helpdesk::clients

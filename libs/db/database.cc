@@ -173,7 +173,7 @@ absl::StatusOr<SQLite::Statement*> Database::Prepare(absl::string_view sql) {
           std::make_unique<SQLite::Statement>(connection_, std::string(sql));
       it = statements_.emplace(std::string(sql), std::move(statement)).first;
     } else {
-      it->second->reset();
+      it->second->tryReset();  // the last step's error is not ours
       it->second->clearBindings();
     }
     return it->second.get();
@@ -195,7 +195,7 @@ absl::Status Database::InTransaction(absl::FunctionRef<absl::Status()> body) {
     if (status.ok()) return status;
   }
   // Statements left mid-step would keep the transaction's read lock alive.
-  for (auto& [sql, statement] : statements_) statement->reset();
+  for (auto& [sql, statement] : statements_) statement->tryReset();
   absl::Status rolled_back = Execute("ROLLBACK");
   if (!rolled_back.ok()) {
     LogError("db_rollback_failed", {{"detail", rolled_back.ToString()}});

@@ -166,6 +166,16 @@ TEST_F(DatabaseTest, UniqueViolationIsAlreadyExistsWithoutSqlText) {
               ::testing::Not(HasSubstr("notes")));
 }
 
+TEST_F(DatabaseTest, CachedStatementIsReusableAfterAFailedStep) {
+  auto db = Database::Open(path_, {kV1});
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(InsertNote(**db, "same"), IsOk());
+  EXPECT_THAT(InsertNote(**db, "same"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(InsertNote(**db, "different"), IsOk());
+  EXPECT_EQ(CountNotes(**db), 2);
+}
+
 TEST_F(DatabaseTest, PrepareReusesTheCompiledStatement) {
   auto db = Database::Open(path_, {kV1});
   ASSERT_THAT(db, IsOk());

@@ -15,7 +15,8 @@ using ::helpdesk::testing::StatusIs;
 
 TEST(PageTokenCodecTest, RoundTripsTheCursor) {
   PageTokenCodec codec("key");
-  auto cursor = codec.Decode("users:role=1", codec.Encode("users:role=1", "42"));
+  auto cursor =
+      codec.Decode("users:role=1", codec.Encode("users:role=1", "42"));
   ASSERT_THAT(cursor, IsOk());
   EXPECT_EQ(*cursor, "42");
 }

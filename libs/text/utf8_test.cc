@@ -9,16 +9,16 @@ namespace {
 
 TEST(CodePointCountTest, CountsCodePointsNotBytes) {
   EXPECT_EQ(CodePointCount("abc"), 3u);
-  EXPECT_EQ(CodePointCount("h\xC3\xA9llo"), 5u);         // é
-  EXPECT_EQ(CodePointCount("\xF0\x9F\x98\x80"), 1u);     // emoji
+  EXPECT_EQ(CodePointCount("h\xC3\xA9llo"), 5u);      // é
+  EXPECT_EQ(CodePointCount("\xF0\x9F\x98\x80"), 1u);  // emoji
   EXPECT_EQ(CodePointCount(""), 0u);
 }
 
 TEST(CodePointCountTest, RejectsInvalidUtf8) {
   EXPECT_FALSE(CodePointCount("\xFF").has_value());
-  EXPECT_FALSE(CodePointCount("\xC3").has_value());          // truncated
-  EXPECT_FALSE(CodePointCount("\xC0\xAF").has_value());      // overlong '/'
-  EXPECT_FALSE(CodePointCount("\xED\xA0\x80").has_value());  // surrogate
+  EXPECT_FALSE(CodePointCount("\xC3").has_value());              // truncated
+  EXPECT_FALSE(CodePointCount("\xC0\xAF").has_value());          // overlong '/'
+  EXPECT_FALSE(CodePointCount("\xED\xA0\x80").has_value());      // surrogate
   EXPECT_FALSE(CodePointCount("\xF4\x90\x80\x80").has_value());  // > U+10FFFF
 }
 

@@ -8,6 +8,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "libs/auth/auth_interceptor.h"
+#include "libs/auth/service_credential.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_macros.h"
 
@@ -28,16 +30,35 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   }
   std::unique_ptr<Helpdeskd> daemon(new Helpdeskd(options));
 
+  const std::string service_token = auth::GenerateServiceToken();
+
+  auth::AuthComponentOptions auth_options;
+  auth_options.data_dir = options.data_dir;
+  auth_options.service_token = service_token;
+  auth_options.seed_demo = options.seed_demo;
+  auth_options.service.rate_limits = options.rate_limits;
+  auth_options.service.page_token_key =
+      absl::StrCat("page-tokens:", service_token);
+  ASSIGN_OR_RETURN(daemon->auth_,
+                   auth::AuthComponent::Create(auth_options, &daemon->clock_));
+
   rpc::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.grpc_port;
+  server_options.interceptors.push_back(
+      std::make_unique<auth::AuthInterceptorFactory>(
+          daemon->auth_->token_resolver(), service_token));
   ASSIGN_OR_RETURN(daemon->grpc_server_,
-                   rpc::RpcServer::Start(std::move(server_options), {}));
+                   rpc::RpcServer::Start(std::move(server_options),
+                                         {daemon->auth_->service()}));
+  RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(
+      daemon->grpc_server_->InProcessChannel()));
   return daemon;
 }
 
 void Helpdeskd::Shutdown(absl::Duration grace) {
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
+  auth_.reset();  // stops the relay and the purge after the last call
 }
 
 }  // namespace helpdesk

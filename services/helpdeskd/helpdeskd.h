@@ -6,7 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/clock/clock.h"
 #include "libs/rpc/server.h"
+#include "services/auth/auth_component.h"
 
 namespace helpdesk {
 
@@ -26,8 +28,10 @@ struct HelpdeskdOptions {
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
 // internal calls over in-process channels.
 //
-// Services are added here as they land; today it serves grpc.health.v1 and
-// reflection. Thread-safe after Start().
+// Services are added here as they land; today: auth (plus grpc.health.v1
+// and reflection). A service credential is generated in memory at start;
+// callers' tokens are resolved straight from the auth store. Thread-safe
+// after Start().
 class Helpdeskd final {
  public:
   static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
@@ -46,6 +50,8 @@ class Helpdeskd final {
   explicit Helpdeskd(HelpdeskdOptions options);
 
   HelpdeskdOptions options_;
+  RealClock clock_;
+  std::unique_ptr<auth::AuthComponent> auth_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
 };
 

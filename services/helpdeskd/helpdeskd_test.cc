@@ -12,6 +12,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
@@ -46,6 +47,35 @@ TEST(HelpdeskdTest, StartsOnAFreePortAndCreatesTheDataDirectory) {
   ASSERT_THAT(daemon, IsOk());
   EXPECT_TRUE(std::filesystem::is_directory(options.data_dir));
   EXPECT_TRUE(IsServing((*daemon)->grpc_port()));
+}
+
+TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
+  helpdesk::testing::TempDir dir;
+  HelpdeskdOptions options;
+  options.data_dir = dir.File("data");
+  options.grpc_port = 0;
+  auto daemon = Helpdeskd::Start(options);
+  ASSERT_THAT(daemon, IsOk());
+  auto stub = helpdesk::auth::v1::AuthService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
+  helpdesk::auth::v1::LoginRequest login;
+  login.set_email("admina@example.com");
+  login.set_password("demo123");
+  helpdesk::auth::v1::LoginResponse session;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->Login(&context, login, &session).ok());
+  }
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + session.session_token());
+  helpdesk::auth::v1::User me;
+  ASSERT_TRUE(stub->GetCurrentUser(&context,
+                                   helpdesk::auth::v1::GetCurrentUserRequest(),
+                                   &me)
+                  .ok());
+  EXPECT_EQ(me.email(), "admina@example.com");
+  EXPECT_EQ(me.role(), helpdesk::auth::v1::User::ADMIN);
 }
 
 TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {

@@ -1,0 +1,46 @@
+#include "libs/clients/audit_client.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/rpc/status_conversion.h"
+
+namespace helpdesk::clients {
+
+using ::helpdesk::audit::v1::RecordAuditEventRequest;
+
+std::string AuditPayload(const AuditRecord& record) {
+  RecordAuditEventRequest request;
+  request.set_actor_id(record.actor_id);
+  request.set_action(record.action);
+  request.set_entity_type(record.entity_type);
+  request.set_entity_id(record.entity_id);
+  if (!record.before.fields().empty())
+    *request.mutable_before() = record.before;
+  if (!record.after.fields().empty()) *request.mutable_after() = record.after;
+  *request.mutable_create_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(record.time));
+  return request.SerializeAsString();
+}
+
+AuditDeliverer::AuditDeliverer(PeerOptions peer)
+    : peer_(std::move(peer)),
+      stub_(::helpdesk::audit::v1::AuditService::NewStub(peer_.channel)) {}
+
+absl::Status AuditDeliverer::Deliver(const outbox::OutboxMessage& message) {
+  RecordAuditEventRequest request;
+  if (!request.ParseFromString(message.payload)) {
+    return absl::DataLossError("undecodable audit payload in the outbox");
+  }
+  request.set_event_key(message.idempotency_key);
+  grpc::ClientContext context;
+  PrepareContext(peer_, &context);
+  ::helpdesk::audit::v1::AuditEvent response;
+  return rpc::FromGrpcStatus(
+      stub_->RecordAuditEvent(&context, request, &response));
+}
+
+}  // namespace helpdesk::clients

@@ -1,0 +1,88 @@
+#ifndef HELPDESK_LIBS_OUTBOX_OUTBOX_H_
+#define HELPDESK_LIBS_OUTBOX_OUTBOX_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/db/database.h"
+#include "libs/db/migration.h"
+
+namespace helpdesk::outbox {
+
+// The transactional outbox (see ARCHITECTURE.md, "Transactional outbox").
+//
+// A service that must emit something to another service (an audit event, a
+// job) writes it into its own `outbox` table in the same SQLite transaction
+// as the business change, so both commit or neither does. An OutboxRelay
+// (relay.h) in the same process later delivers the rows, retrying with
+// backoff while the target is down, and deletes a row only after the target
+// acknowledged it. Every row carries an idempotency key generated at enqueue
+// time; every (re)delivery of the row carries the same key and consumers
+// deduplicate on it, so nothing is lost and nothing is applied twice.
+//
+// Usage:
+//
+//   // The service's migration list includes the outbox table:
+//   constexpr db::Migration kMigrations[] = {
+//       {1, "tickets", kTicketsSql},
+//       outbox::OutboxMigration(2),
+//   };
+//
+//   // In a handler, together with the business change:
+//   absl::Status status = db.InTransaction([&]() -> absl::Status {
+//     RETURN_IF_ERROR(UpdateTicket(db, ...));
+//     return outbox::Enqueue(db, "audit", event.SerializeAsString(),
+//                            clock->Now()).status();
+//   });
+//   if (status.ok()) relay->Notify();  // deliver within milliseconds
+//
+// Thread-safety: Enqueue() uses the given Database, which is not thread-safe;
+// callers serialise access to it as they do for every other statement.
+
+// SQL creating the `outbox` table and its (destination, id) index. Put it in
+// the service's own migration list (see OutboxMigration()); never edit it,
+// change the table with a new migration instead.
+//
+// Columns: id (delivery order), destination (which Deliverer takes the row),
+// idempotency_key (unique, 32 hex digits), payload (opaque bytes),
+// create_time and next_attempt_time (unix microseconds), attempts (failed
+// deliveries so far), last_error (text of the latest failure, '' if none).
+extern const char kOutboxSchemaSql[];
+
+// A migration step that creates the outbox table, for a service's list.
+constexpr db::Migration OutboxMigration(int version) {
+  return {version, "transactional outbox", kOutboxSchemaSql};
+}
+
+// One outbox row as handed to a Deliverer.
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string destination;
+  // 128 random bits as 32 lowercase hex digits; the same on every delivery
+  // attempt of this row. Consumers deduplicate on it.
+  std::string idempotency_key;
+  std::string payload;
+  // Failed delivery attempts before this one.
+  int attempts = 0;
+  absl::Time create_time;
+};
+
+// Writes one message for `destination` (e.g. "audit", "jobs"; non-empty) into
+// the outbox, due immediately. Must run inside `db.InTransaction(...)`
+// together with the change it belongs to; outside a transaction it returns
+// FAILED_PRECONDITION and writes nothing. `now` becomes the message's
+// create_time. Returns the stored row, including its idempotency key.
+absl::StatusOr<OutboxMessage> Enqueue(db::Database& db,
+                                      absl::string_view destination,
+                                      std::string payload, absl::Time now);
+
+// A fresh idempotency key: 128 bits from an entropy-seeded generator, as 32
+// lowercase hex digits. Exposed for tests.
+std::string NewIdempotencyKey();
+
+}  // namespace helpdesk::outbox
+
+#endif  // HELPDESK_LIBS_OUTBOX_OUTBOX_H_

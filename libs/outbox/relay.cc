@@ -1,0 +1,326 @@
+#include "libs/outbox/relay.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "SQLiteCpp/Statement.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/clock/clock.h"
+#include "libs/db/database.h"
+#include "libs/log/log.h"
+#include "libs/outbox/outbox.h"
+#include "libs/status/status_macros.h"
+
+namespace helpdesk::outbox {
+namespace {
+
+// Walks the distinct destinations through the (destination, id) index.
+constexpr char kFirstDestinationSql[] = "SELECT MIN(destination) FROM outbox";
+constexpr char kNextDestinationSql[] =
+    "SELECT MIN(destination) FROM outbox WHERE destination > ?";
+constexpr char kSelectHeadSql[] =
+    "SELECT id, destination, idempotency_key, payload, attempts, "
+    "create_time, next_attempt_time FROM outbox WHERE destination = ? "
+    "ORDER BY id LIMIT ?";
+constexpr char kDeleteSql[] = "DELETE FROM outbox WHERE id = ?";
+constexpr char kRecordFailureSql[] =
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt_time = ?, "
+    "last_error = ? WHERE id = ?";
+constexpr char kCountSql[] = "SELECT COUNT(*) FROM outbox";
+
+constexpr absl::Duration kMinDuration = absl::Milliseconds(1);
+// How often a destination without a Deliverer is reported again.
+constexpr absl::Duration kUnknownDestinationReportInterval = absl::Minutes(10);
+
+RelayOptions Sanitize(RelayOptions options) {
+  options.batch_size = std::max(options.batch_size, 1);
+  options.poll_interval = std::max(options.poll_interval, kMinDuration);
+  options.initial_backoff = std::max(options.initial_backoff, kMinDuration);
+  options.max_backoff = std::max(options.max_backoff, options.initial_backoff);
+  options.jitter = std::clamp(options.jitter, 0.0, 1.0);
+  if (!(options.jitter >= 0.0)) options.jitter = 0.0;  // NaN
+  return options;
+}
+
+// Leaves a (cached) statement reset however the scope ends, so no read
+// transaction lingers while deliverers run.
+class ResetOnExit final {
+ public:
+  explicit ResetOnExit(SQLite::Statement* statement) : statement_(statement) {}
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  ~ResetOnExit() { statement_->tryReset(); }
+
+ private:
+  SQLite::Statement* statement_;
+};
+
+// "CODE: message", cut to at most `max_bytes` without splitting a UTF-8
+// sequence.
+std::string ErrorText(const absl::Status& status, size_t max_bytes) {
+  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                                  status.message());
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
+  text.resize(cut);
+  return text;
+}
+
+absl::Status CallDeliverer(Deliverer& deliverer, const OutboxMessage& message) {
+  try {
+    return deliverer.Deliver(message);
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("deliverer threw an exception: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("deliverer threw an exception");
+  }
+}
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(
+    std::unique_ptr<db::Database> db,
+    absl::flat_hash_map<std::string, Deliverer*> deliverers, const Clock* clock,
+    Options options)
+    : deliverers_(std::move(deliverers)),
+      clock_(clock),
+      options_(Sanitize(options)),
+      db_(std::move(db)) {}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+absl::StatusOr<int> OutboxRelay::RunOnce() {
+  absl::MutexLock run_lock(&run_mu_);
+  ASSIGN_OR_RETURN(std::vector<OutboxMessage> due, LoadDue(clock_->Now()));
+  int delivered = 0;
+  absl::flat_hash_set<std::string> stopped;
+  for (const OutboxMessage& message : due) {
+    if (stopped.contains(message.destination)) continue;
+    Deliverer* deliverer = deliverers_.at(message.destination);
+    absl::Status status = CallDeliverer(*deliverer, message);
+    if (status.ok()) {
+      absl::Status deleted = Delete(message.id);
+      if (!deleted.ok()) {
+        // The target has it; the row goes out again later and the consumer
+        // drops it as a duplicate.
+        LogError("outbox_delete_failed", {{"destination", message.destination},
+                                          {"id", absl::StrCat(message.id)},
+                                          {"detail", deleted.ToString()}});
+        return deleted;
+      }
+      ++delivered;
+      Log(LogLevel::kDebug, "outbox_delivered",
+          {{"destination", message.destination},
+           {"id", absl::StrCat(message.id)},
+           {"attempts", absl::StrCat(message.attempts + 1)}});
+    } else {
+      stopped.insert(message.destination);
+      RETURN_IF_ERROR(RecordFailure(message, status));
+    }
+  }
+  return delivered;
+}
+
+absl::StatusOr<std::vector<OutboxMessage>> OutboxRelay::LoadDue(
+    absl::Time now) {
+  const int64_t now_micros = absl::ToUnixMicros(now);
+  std::vector<OutboxMessage> due;
+  std::vector<std::string> unknown;
+  {
+    absl::MutexLock db_lock(&db_mu_);
+    RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
+      bool first = true;
+      std::string destination;
+      while (true) {
+        ASSIGN_OR_RETURN(
+            SQLite::Statement * next,
+            db_->Prepare(first ? kFirstDestinationSql : kNextDestinationSql));
+        ResetOnExit reset_next(next);
+        if (!first) next->bind(1, destination);
+        first = false;
+        if (!next->executeStep() || next->getColumn(0).isNull()) break;
+        destination = next->getColumn(0).getString();
+
+        if (!deliverers_.contains(destination)) {
+          unknown.push_back(destination);
+          continue;
+        }
+        ASSIGN_OR_RETURN(SQLite::Statement * head,
+                         db_->Prepare(kSelectHeadSql));
+        ResetOnExit reset_head(head);
+        head->bind(1, destination);
+        head->bind(2, options_.batch_size);
+        // Strict order per destination: stop at the first row not yet due.
+        while (head->executeStep() &&
+               head->getColumn(6).getInt64() <= now_micros) {
+          OutboxMessage& message = due.emplace_back();
+          message.id = head->getColumn(0).getInt64();
+          message.destination = head->getColumn(1).getString();
+          message.idempotency_key = head->getColumn(2).getString();
+          message.payload = head->getColumn(3).getString();
+          message.attempts = head->getColumn(4).getInt();
+          message.create_time =
+              absl::FromUnixMicros(head->getColumn(5).getInt64());
+        }
+      }
+      return absl::OkStatus();
+    }));
+  }
+  for (const std::string& destination : unknown) {
+    WarnUnknownDestination(destination, now);
+  }
+  std::sort(due.begin(), due.end(),
+            [](const OutboxMessage& a, const OutboxMessage& b) {
+              return a.id < b.id;
+            });
+  if (due.size() > static_cast<size_t>(options_.batch_size)) {
+    due.resize(static_cast<size_t>(options_.batch_size));
+  }
+  return due;
+}
+
+absl::Status OutboxRelay::Delete(int64_t id) {
+  absl::MutexLock db_lock(&db_mu_);
+  return db::Guard([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteSql));
+    ResetOnExit reset(del);
+    del->bind(1, id);
+    del->exec();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status OutboxRelay::RecordFailure(const OutboxMessage& message,
+                                        const absl::Status& error) {
+  const absl::Duration backoff = Backoff(message.attempts);
+  const absl::Time retry_time = clock_->Now() + backoff;
+  const std::string error_text = ErrorText(error, options_.max_error_bytes);
+  LogWarning("outbox_delivery_failed",
+             {{"destination", message.destination},
+              {"id", absl::StrCat(message.id)},
+              {"attempts", absl::StrCat(message.attempts + 1)},
+              {"retry_in", absl::FormatDuration(backoff)},
+              {"error", error_text}});
+  absl::MutexLock db_lock(&db_mu_);
+  return db::Guard([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * update,
+                     db_->Prepare(kRecordFailureSql));
+    ResetOnExit reset(update);
+    update->bind(1, absl::ToUnixMicros(retry_time));
+    update->bind(2, error_text);
+    update->bind(3, message.id);
+    update->exec();
+    return absl::OkStatus();
+  });
+}
+
+absl::Duration OutboxRelay::Backoff(int attempts) {
+  absl::Duration backoff = options_.initial_backoff;
+  for (int i = 0; i < attempts && backoff < options_.max_backoff; ++i) {
+    backoff *= 2;
+  }
+  backoff = std::min(backoff, options_.max_backoff);
+  if (options_.jitter > 0) {
+    backoff -= backoff * (options_.jitter *
+                          absl::Uniform<double>(jitter_bits_, 0.0, 1.0));
+  }
+  return backoff;
+}
+
+void OutboxRelay::WarnUnknownDestination(const std::string& destination,
+                                         absl::Time now) {
+  auto [it, inserted] = unknown_reported_.try_emplace(destination, now);
+  if (!inserted) {
+    if (now - it->second < kUnknownDestinationReportInterval) return;
+    it->second = now;
+  }
+  LogWarning("outbox_unknown_destination",
+             {{"destination", destination},
+              {"detail", "no deliverer; rows left in the outbox"}});
+}
+
+int64_t OutboxRelay::pending_count() {
+  absl::MutexLock db_lock(&db_mu_);
+  absl::StatusOr<int64_t> count = db::Guard([&]() -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(SQLite::Statement * select, db_->Prepare(kCountSql));
+    ResetOnExit reset(select);
+    if (!select->executeStep()) return absl::InternalError("no count row");
+    return select->getColumn(0).getInt64();
+  });
+  if (!count.ok()) {
+    LogWarning("outbox_count_failed", {{"detail", count.status().ToString()}});
+    return -1;
+  }
+  return *count;
+}
+
+void OutboxRelay::Start() {
+  absl::MutexLock lifecycle_lock(&lifecycle_mu_);
+  if (worker_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = false;
+    notified_ = false;
+  }
+  worker_ = std::thread([this] { WorkerLoop(); });
+}
+
+void OutboxRelay::Notify() {
+  absl::MutexLock lock(&mu_);
+  notified_ = true;
+  wake_.Signal();
+}
+
+void OutboxRelay::Stop() {
+  absl::MutexLock lifecycle_lock(&lifecycle_mu_);
+  if (!worker_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    wake_.SignalAll();
+  }
+  worker_.join();
+}
+
+void OutboxRelay::WorkerLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      notified_ = false;
+    }
+    absl::StatusOr<int> delivered = RunOnce();
+    if (!delivered.ok()) {
+      LogWarning("outbox_round_failed",
+                 {{"detail", delivered.status().ToString()}});
+    }
+    if (delivered.ok() && *delivered >= options_.batch_size) continue;
+
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + options_.poll_interval;
+    while (!stopping_ && !notified_) {
+      if (wake_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
+    }
+  }
+}
+
+}  // namespace helpdesk::outbox

@@ -1,0 +1,166 @@
+#ifndef HELPDESK_LIBS_OUTBOX_RELAY_H_
+#define HELPDESK_LIBS_OUTBOX_RELAY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/clock/clock.h"
+#include "libs/db/database.h"
+#include "libs/outbox/outbox.h"
+
+namespace helpdesk::outbox {
+
+// Delivers the messages of one destination (e.g. "audit" → a gRPC call to
+// AuditService.RecordAuditEvent). Deliver() returns OK only once the target
+// acknowledged the message; any error means "not delivered, retry later".
+// The message's idempotency_key must travel with it: a message can be
+// delivered more than once (a crash between the acknowledgement and the
+// row's deletion), and the consumer deduplicates on the key.
+//
+// Deliver() is called from one thread at a time per relay, but not always
+// the same thread. It should bound its own time (an RPC deadline): a round,
+// and Stop(), wait for it. It must not call back into the relay.
+class Deliverer {
+ public:
+  virtual ~Deliverer() = default;
+  virtual absl::Status Deliver(const OutboxMessage& message) = 0;
+};
+
+// Tuning of an OutboxRelay. Out-of-range values are clamped: batch_size to
+// at least 1, durations to at least 1ms, max_backoff to at least
+// initial_backoff, jitter to [0, 1].
+struct RelayOptions {
+  // Most messages one round hands to deliverers.
+  int batch_size = 100;
+  // Real time the worker thread waits between rounds unless Notify()d.
+  absl::Duration poll_interval = absl::Seconds(1);
+  // A message that failed n times before waits
+  // min(initial_backoff * 2^n, max_backoff), shortened by a random fraction
+  // of up to `jitter` (so never longer than max_backoff).
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Minutes(1);
+  double jitter = 0.2;
+  // Longest last_error stored, in bytes.
+  size_t max_error_bytes = 1024;
+};
+
+// Delivers a service's outbox rows to their destinations (see outbox.h).
+//
+// A round (RunOnce) looks, per destination, at the rows in id order and
+// takes the leading rows that are due (next_attempt_time <= clock->Now());
+// of those it hands up to batch_size, lowest id first, to the destinations'
+// Deliverers. A delivered row is deleted (only after Deliver returned OK). A
+// failed row gets attempts+1, last_error and a next_attempt_time after an
+// exponential backoff, and its destination stops for the round. Because a
+// destination's rows are delivered strictly in id order, a failing row also
+// holds back the rows behind it until it goes through; other destinations
+// are not affected. Rows whose destination has no Deliverer stay untouched
+// (a warning is logged). Nothing is ever dropped: a message a target keeps
+// refusing is retried every max_backoff until it is accepted.
+//
+// The relay uses its own connection to the service's SQLite file (WAL lets
+// it coexist with the service's), opened by the service with the service's
+// migrations, e.g.:
+//
+//   ASSIGN_OR_RETURN(auto relay_db, db::Database::Open(path, kMigrations));
+//   OutboxRelay relay(std::move(relay_db), {{"audit", &audit_deliverer}},
+//                     &clock, {});
+//   relay.Start();
+//   ...  // after committing a transaction that enqueued: relay.Notify();
+//   relay.Stop();
+//
+// Rows outlive the process: a relay opened on the same file after a restart
+// delivers what the previous one left.
+//
+// Thread-safety: thread-safe. Rounds are serialised (RunOnce may be called
+// while the worker runs). The Deliverers and the clock are not owned and must
+// outlive the relay.
+class OutboxRelay final {
+ public:
+  using Options = RelayOptions;
+
+  // `deliverers` maps destination → Deliverer (not owned, non-null).
+  OutboxRelay(std::unique_ptr<db::Database> db,
+              absl::flat_hash_map<std::string, Deliverer*> deliverers,
+              const Clock* clock, Options options);
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+  // Stops the worker thread if it runs.
+  ~OutboxRelay();
+
+  // Runs one delivery round (see the class comment) on the calling thread
+  // and returns how many messages were delivered. An error means the
+  // relay's own bookkeeping failed (the database); messages delivered
+  // before it stay delivered.
+  absl::StatusOr<int> RunOnce() ABSL_LOCKS_EXCLUDED(run_mu_, db_mu_);
+
+  // Starts a worker thread that runs a round, then waits up to
+  // poll_interval (real time) or until Notify(), and so on; after a round
+  // that delivered a full batch it goes again at once. No-op if running.
+  void Start() ABSL_LOCKS_EXCLUDED(lifecycle_mu_, mu_);
+
+  // Wakes the worker for a round now. Call it after committing a transaction
+  // that enqueued, so delivery starts within milliseconds. Cheap; a no-op
+  // when the worker is not running.
+  void Notify() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Wakes the worker and joins it, after the round in progress (if any)
+  // finished. Idempotent.
+  void Stop() ABSL_LOCKS_EXCLUDED(lifecycle_mu_, mu_);
+
+  // Rows in the outbox, due or not (for tests and health checks); -1 if the
+  // database cannot be read.
+  int64_t pending_count() ABSL_LOCKS_EXCLUDED(db_mu_);
+
+ private:
+  absl::StatusOr<std::vector<OutboxMessage>> LoadDue(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::Status Delete(int64_t id) ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::Status RecordFailure(const OutboxMessage& message,
+                             const absl::Status& error)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::Duration Backoff(int attempts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  void WarnUnknownDestination(const std::string& destination, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
+
+  const absl::flat_hash_map<std::string, Deliverer*> deliverers_;
+  const Clock* const clock_;
+  const Options options_;
+
+  // Serialises rounds.
+  absl::Mutex run_mu_ ABSL_ACQUIRED_BEFORE(db_mu_);
+  absl::BitGen jitter_bits_ ABSL_GUARDED_BY(run_mu_);
+  // When each unknown destination was last reported.
+  absl::flat_hash_map<std::string, absl::Time> unknown_reported_
+      ABSL_GUARDED_BY(run_mu_);
+
+  // Held only around database access, never while a Deliverer runs.
+  absl::Mutex db_mu_;
+  const std::unique_ptr<db::Database> db_ ABSL_PT_GUARDED_BY(db_mu_);
+
+  // Start()/Stop().
+  absl::Mutex lifecycle_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::thread worker_ ABSL_GUARDED_BY(lifecycle_mu_);
+
+  // Worker wake-ups.
+  absl::Mutex mu_;
+  absl::CondVar wake_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool notified_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace helpdesk::outbox
+
+#endif  // HELPDESK_LIBS_OUTBOX_RELAY_H_

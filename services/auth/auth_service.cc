@@ -1,0 +1,340 @@
+#include "services/auth/auth_service.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/auth/principal.h"
+#include "libs/clients/audit_client.h"
+#include "libs/log/log.h"
+#include "libs/rpc/status_conversion.h"
+#include "libs/status/error_details.h"
+#include "libs/status/status_macros.h"
+#include "services/auth/session_token.h"
+#include "services/auth/user_validation.h"
+
+namespace helpdesk::auth {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+using ::helpdesk::auth::v1::User;
+
+// The one answer to every failed login, whatever the reason.
+constexpr char kBadCredentials[] = "invalid email or password";
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+User ToProto(const UserRecord& record) {
+  User user;
+  user.set_id(record.id);
+  user.set_email(record.email);
+  user.set_name(record.name);
+  user.set_role(record.role);
+  *user.mutable_create_time() = ToTimestamp(record.create_time);
+  return user;
+}
+
+google::protobuf::Struct UserSnapshot(const UserRecord& user) {
+  google::protobuf::Struct snapshot;
+  auto& fields = *snapshot.mutable_fields();
+  fields["id"].set_string_value(absl::StrCat(user.id));
+  fields["email"].set_string_value(user.email);
+  fields["name"].set_string_value(user.name);
+  fields["role"].set_string_value(User::Role_Name(user.role));
+  return snapshot;
+}
+
+std::string UserAudit(absl::string_view action, const UserRecord& user,
+                      absl::Time time, bool with_snapshot) {
+  clients::AuditRecord record;
+  record.actor_id = user.id;
+  record.action = std::string(action);
+  record.entity_type = "user";
+  record.entity_id = user.id;
+  if (with_snapshot) record.after = UserSnapshot(user);
+  record.time = time;
+  return clients::AuditPayload(record);
+}
+
+ratelimit::RateLimiter::Options LimiterOptions(ratelimit::RateLimit limit,
+                                               bool enabled) {
+  ratelimit::RateLimiter::Options options;
+  options.limit = limit;
+  options.enabled = enabled;
+  return options;
+}
+
+struct DemoAccount {
+  const char* email;
+  const char* name;
+  User::Role role;
+};
+
+constexpr DemoAccount kDemoAccounts[] = {
+    {"admina@example.com", "Admin A", User::ADMIN},
+    {"adminb@example.com", "Admin B", User::ADMIN},
+    {"usera@example.com", "User A", User::USER},
+    {"userb@example.com", "User B", User::USER},
+    {"userc@example.com", "User C", User::USER},
+    {"userd@example.com", "User D", User::USER},
+};
+constexpr char kDemoPassword[] = "demo123";
+
+}  // namespace
+
+AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
+                                 AuthServiceOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      hasher_(options_.argon2),
+      page_tokens_(options_.page_token_key),
+      login_ip_limiter_(
+          LimiterOptions(options_.login_per_ip, options_.rate_limits), clock),
+      login_email_limiter_(
+          LimiterOptions(options_.login_per_email, options_.rate_limits),
+          clock),
+      register_ip_limiter_(
+          LimiterOptions(options_.register_per_ip, options_.rate_limits),
+          clock) {}
+
+void AuthServiceImpl::NotifyRelay() {
+  if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();
+}
+
+grpc::Status AuthServiceImpl::Register(grpc::ServerContext* context,
+                                       const v1::RegisterRequest* request,
+                                       v1::User* response) {
+  absl::StatusOr<User> user = DoRegister(*context, *request);
+  if (user.ok()) *response = *std::move(user);
+  return rpc::ToGrpcStatus(user.status(), context);
+}
+
+absl::StatusOr<User> AuthServiceImpl::DoRegister(
+    grpc::ServerContext& context, const v1::RegisterRequest& request) {
+  RETURN_IF_ERROR(register_ip_limiter_.Acquire(
+      ClientAddress(context), "too many sign-ups from this address"));
+  std::vector<FieldViolation> violations;
+  UserRecord user;
+  user.email = NormalizeEmail(request.email(), &violations);
+  user.name = NormalizeName(request.name(), &violations);
+  CheckNewPassword(request.password(), &violations);
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("the sign-up form has errors",
+                                         violations);
+  }
+  ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(request.password()));
+  user.role = User::USER;
+  user.create_time = clock_->Now();
+  ASSIGN_OR_RETURN(UserRecord stored,
+                   store_->CreateUser(user, [&](const UserRecord& created) {
+                     return UserAudit("user.registered", created,
+                                      user.create_time, true);
+                   }));
+  NotifyRelay();
+  return ToProto(stored);
+}
+
+grpc::Status AuthServiceImpl::Login(grpc::ServerContext* context,
+                                    const v1::LoginRequest* request,
+                                    v1::LoginResponse* response) {
+  absl::StatusOr<v1::LoginResponse> login = DoLogin(*context, *request);
+  if (login.ok()) *response = *std::move(login);
+  return rpc::ToGrpcStatus(login.status(), context);
+}
+
+absl::StatusOr<v1::LoginResponse> AuthServiceImpl::DoLogin(
+    grpc::ServerContext& context, const v1::LoginRequest& request) {
+  std::vector<FieldViolation> violations;
+  if (request.email().empty()) violations.push_back({"email", "is required"});
+  if (request.password().empty()) {
+    violations.push_back({"password", "is required"});
+  }
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("email and password are required",
+                                         violations);
+  }
+  std::vector<FieldViolation> ignored;
+  const std::string email = NormalizeEmail(request.email(), &ignored);
+  RETURN_IF_ERROR(login_ip_limiter_.Acquire(
+      ClientAddress(context), "too many sign-in attempts from this address"));
+  RETURN_IF_ERROR(login_email_limiter_.Acquire(
+      email, "too many sign-in attempts for this account"));
+
+  absl::StatusOr<UserRecord> user = store_->FindUserByEmail(email);
+  if (!user.ok()) {
+    if (!absl::IsNotFound(user.status())) return user.status();
+    hasher_.VerifyUnknownUser(request.password());
+    return absl::UnauthenticatedError(kBadCredentials);
+  }
+  if (!hasher_.Verify(user->password_hash, request.password())) {
+    return absl::UnauthenticatedError(kBadCredentials);
+  }
+  std::optional<std::string> new_hash;
+  if (hasher_.NeedsRehash(user->password_hash)) {
+    ASSIGN_OR_RETURN(new_hash, hasher_.Hash(request.password()));
+  }
+  std::optional<std::string> revoke;
+  if (std::optional<std::string> presented = BearerToken(context)) {
+    revoke = SessionTokenDigest(*presented);
+  }
+
+  const absl::Time now = clock_->Now();
+  const std::string token = NewSessionToken();
+  NewSession session{SessionTokenDigest(token), user->id, now,
+                     now + options_.sessions.absolute_lifetime};
+  RETURN_IF_ERROR(store_->StartSession(
+      session, new_hash, revoke, UserAudit("user.login", *user, now, false)));
+  NotifyRelay();
+  v1::LoginResponse response;
+  *response.mutable_user() = ToProto(*user);
+  response.set_session_token(token);
+  *response.mutable_expire_time() = ToTimestamp(std::min(
+      session.absolute_expire_time, now + options_.sessions.idle_timeout));
+  return response;
+}
+
+grpc::Status AuthServiceImpl::Logout(grpc::ServerContext* context,
+                                     const v1::LogoutRequest* /*request*/,
+                                     v1::LogoutResponse* /*response*/) {
+  return rpc::ToGrpcStatus(DoLogout(*context), context);
+}
+
+absl::Status AuthServiceImpl::DoLogout(grpc::ServerContext& context) {
+  RETURN_IF_ERROR(RequireSignedIn(context).status());
+  std::optional<std::string> token = BearerToken(context);
+  if (!token) return absl::UnauthenticatedError("no session to end");
+  const absl::Time now = clock_->Now();
+  RETURN_IF_ERROR(store_
+                      ->EndSession(SessionTokenDigest(*token), now,
+                                   [&](const UserRecord& user) {
+                                     return UserAudit("user.logout", user, now,
+                                                      false);
+                                   })
+                      .status());
+  NotifyRelay();
+  return absl::OkStatus();
+}
+
+grpc::Status AuthServiceImpl::GetCurrentUser(
+    grpc::ServerContext* context, const v1::GetCurrentUserRequest* /*request*/,
+    v1::User* response) {
+  absl::StatusOr<Principal> principal = RequireSignedIn(*context);
+  if (!principal.ok()) return rpc::ToGrpcStatus(principal.status(), context);
+  absl::StatusOr<UserRecord> user = store_->GetUser(principal->user_id);
+  if (!user.ok()) return rpc::ToGrpcStatus(user.status(), context);
+  *response = ToProto(*user);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServiceImpl::ListUsers(grpc::ServerContext* context,
+                                        const v1::ListUsersRequest* request,
+                                        v1::ListUsersResponse* response) {
+  absl::StatusOr<v1::ListUsersResponse> list = DoListUsers(*context, *request);
+  if (list.ok()) *response = *std::move(list);
+  return rpc::ToGrpcStatus(list.status(), context);
+}
+
+absl::StatusOr<v1::ListUsersResponse> AuthServiceImpl::DoListUsers(
+    grpc::ServerContext& context, const v1::ListUsersRequest& request) {
+  RETURN_IF_ERROR(RequireRole(context, User::ADMIN).status());
+  if (!User::Role_IsValid(request.role())) {
+    return InvalidArgumentWithViolations("invalid role",
+                                         {{"role", "unknown role"}});
+  }
+  ASSIGN_OR_RETURN(int page_size,
+                   paging::EffectivePageSize(request.page_size()));
+  const std::string scope = absl::StrCat("ListUsers/role=", request.role());
+  int64_t after_id = 0;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(std::string cursor,
+                     page_tokens_.Decode(scope, request.page_token()));
+    if (!absl::SimpleAtoi(cursor, &after_id)) {
+      return absl::InvalidArgumentError("invalid page_token");
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<UserRecord> users,
+                   store_->ListUsers(request.role(), after_id, page_size + 1));
+  v1::ListUsersResponse response;
+  const bool more = static_cast<int>(users.size()) > page_size;
+  if (more) users.pop_back();
+  for (const UserRecord& user : users) *response.add_users() = ToProto(user);
+  if (more) {
+    response.set_next_page_token(
+        page_tokens_.Encode(scope, absl::StrCat(users.back().id)));
+  }
+  return response;
+}
+
+grpc::Status AuthServiceImpl::BatchGetUsers(
+    grpc::ServerContext* context, const v1::BatchGetUsersRequest* request,
+    v1::BatchGetUsersResponse* response) {
+  absl::Status allowed = RequireServiceCaller(*context);
+  if (!allowed.ok()) return rpc::ToGrpcStatus(allowed, context);
+  std::vector<int64_t> ids(request->ids().begin(), request->ids().end());
+  absl::StatusOr<std::vector<UserRecord>> users = store_->GetUsers(ids);
+  if (!users.ok()) return rpc::ToGrpcStatus(users.status(), context);
+  for (const UserRecord& user : *users) *response->add_users() = ToProto(user);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthServiceImpl::Authenticate(
+    grpc::ServerContext* context, const v1::AuthenticateRequest* request,
+    v1::AuthenticateResponse* response) {
+  absl::Status allowed = RequireServiceCaller(*context);
+  if (!allowed.ok()) return rpc::ToGrpcStatus(allowed, context);
+  absl::StatusOr<ResolvedSession> session =
+      ResolveToken(request->session_token());
+  if (!session.ok()) return rpc::ToGrpcStatus(session.status(), context);
+  response->set_user_id(session->principal.user_id);
+  response->set_role(session->principal.role);
+  *response->mutable_expire_time() = ToTimestamp(session->expire_time);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<ResolvedSession> AuthServiceImpl::ResolveToken(
+    absl::string_view token) {
+  if (token.empty()) return absl::UnauthenticatedError("no session token");
+  return store_->ResolveSession(SessionTokenDigest(token), clock_->Now(),
+                                options_.sessions);
+}
+
+absl::StatusOr<Principal> AuthServiceImpl::LocalResolver::Resolve(
+    absl::string_view token) {
+  ASSIGN_OR_RETURN(ResolvedSession session, service_->ResolveToken(token));
+  return session.principal;
+}
+
+absl::Status AuthServiceImpl::SeedDemoAccounts() {
+  for (const DemoAccount& account : kDemoAccounts) {
+    absl::StatusOr<UserRecord> existing =
+        store_->FindUserByEmail(account.email);
+    if (existing.ok()) continue;
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+    UserRecord user;
+    user.email = account.email;
+    user.name = account.name;
+    user.role = account.role;
+    user.create_time = clock_->Now();
+    ASSIGN_OR_RETURN(user.password_hash, hasher_.Hash(kDemoPassword));
+    ASSIGN_OR_RETURN(bool created, store_->CreateUserIfMissing(user));
+    if (created) LogInfo("demo_account_created", {{"email", account.email}});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> AuthServiceImpl::PurgeExpiredSessions() {
+  return store_->PurgeExpiredSessions(clock_->Now(), options_.sessions);
+}
+
+}  // namespace helpdesk::auth

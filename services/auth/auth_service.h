@@ -1,0 +1,116 @@
+#ifndef HELPDESK_SERVICES_AUTH_AUTH_SERVICE_H_
+#define HELPDESK_SERVICES_AUTH_AUTH_SERVICE_H_
+
+#include <atomic>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/grpcpp.h"
+#include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "libs/auth/token_resolver.h"
+#include "libs/clock/clock.h"
+#include "libs/outbox/relay.h"
+#include "libs/paging/page_token.h"
+#include "libs/ratelimit/rate_limiter.h"
+#include "services/auth/auth_store.h"
+#include "services/auth/password_hasher.h"
+
+namespace helpdesk::auth {
+
+struct AuthServiceOptions {
+  PasswordHasher::Params argon2;
+  SessionPolicy sessions;
+  ratelimit::RateLimit login_per_ip{10, absl::Minutes(10)};
+  ratelimit::RateLimit login_per_email{5, absl::Minutes(10)};
+  ratelimit::RateLimit register_per_ip{5, absl::Hours(1)};
+  bool rate_limits = true;
+  // Key for page tokens (derived from the service credential in main).
+  std::string page_token_key;
+};
+
+// helpdesk.auth.v1.AuthService: accounts, Argon2id passwords, sessions,
+// rate limits, and the audit events of sign-ups, logins and logouts (through
+// the store's outbox; the attached relay is nudged after each). Handlers are
+// synchronous: every call is a short SQLite transaction or an Argon2 hash.
+//
+// The store, clock and attached relay must outlive the service.
+// Thread-safe.
+class AuthServiceImpl final
+    : public ::helpdesk::auth::v1::AuthService::Service {
+ public:
+  AuthServiceImpl(AuthStore* store, const Clock* clock,
+                  AuthServiceOptions options);
+
+  // The relay to wake after a change enqueued an audit event (it is
+  // created once the server, and so the channel to audit, exists). Until
+  // then events simply wait in the outbox.
+  void AttachRelay(outbox::OutboxRelay* relay) { relay_.store(relay); }
+
+  grpc::Status Register(grpc::ServerContext* context,
+                        const v1::RegisterRequest* request,
+                        v1::User* response) override;
+  grpc::Status Login(grpc::ServerContext* context,
+                     const v1::LoginRequest* request,
+                     v1::LoginResponse* response) override;
+  grpc::Status Logout(grpc::ServerContext* context,
+                      const v1::LogoutRequest* request,
+                      v1::LogoutResponse* response) override;
+  grpc::Status GetCurrentUser(grpc::ServerContext* context,
+                              const v1::GetCurrentUserRequest* request,
+                              v1::User* response) override;
+  grpc::Status ListUsers(grpc::ServerContext* context,
+                         const v1::ListUsersRequest* request,
+                         v1::ListUsersResponse* response) override;
+  grpc::Status BatchGetUsers(grpc::ServerContext* context,
+                             const v1::BatchGetUsersRequest* request,
+                             v1::BatchGetUsersResponse* response) override;
+  grpc::Status Authenticate(grpc::ServerContext* context,
+                            const v1::AuthenticateRequest* request,
+                            v1::AuthenticateResponse* response) override;
+
+  // Creates the demo accounts of ARCHITECTURE.md once (password demo123).
+  absl::Status SeedDemoAccounts();
+
+  // Deletes expired sessions (run periodically by the owner).
+  absl::StatusOr<int> PurgeExpiredSessions();
+
+  // Resolves tokens straight from the store, for this server's own
+  // interceptor (the other services go through Authenticate).
+  TokenResolver* local_resolver() { return &local_resolver_; }
+
+ private:
+  class LocalResolver final : public TokenResolver {
+   public:
+    explicit LocalResolver(AuthServiceImpl* service) : service_(service) {}
+    absl::StatusOr<Principal> Resolve(absl::string_view token) override;
+
+   private:
+    AuthServiceImpl* service_;
+  };
+
+  absl::StatusOr<v1::User> DoRegister(grpc::ServerContext& context,
+                                      const v1::RegisterRequest& request);
+  absl::StatusOr<v1::LoginResponse> DoLogin(grpc::ServerContext& context,
+                                            const v1::LoginRequest& request);
+  absl::Status DoLogout(grpc::ServerContext& context);
+  absl::StatusOr<v1::ListUsersResponse> DoListUsers(
+      grpc::ServerContext& context, const v1::ListUsersRequest& request);
+  absl::StatusOr<ResolvedSession> ResolveToken(absl::string_view token);
+  void NotifyRelay();
+
+  AuthStore* const store_;
+  const Clock* const clock_;
+  std::atomic<outbox::OutboxRelay*> relay_{nullptr};
+  const AuthServiceOptions options_;
+  const PasswordHasher hasher_;
+  const paging::PageTokenCodec page_tokens_;
+  ratelimit::RateLimiter login_ip_limiter_;
+  ratelimit::RateLimiter login_email_limiter_;
+  ratelimit::RateLimiter register_ip_limiter_;
+  LocalResolver local_resolver_{this};
+};
+
+}  // namespace helpdesk::auth
+
+#endif  // HELPDESK_SERVICES_AUTH_AUTH_SERVICE_H_

@@ -1,0 +1,438 @@
+#include "services/auth/auth_service.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "SQLiteCpp/Database.h"
+#include "SQLiteCpp/Statement.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "helpdesk/audit/v1/audit.pb.h"
+#include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "libs/auth/auth_interceptor.h"
+#include "libs/auth/principal.h"
+#include "libs/clock/clock.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/status_conversion.h"
+#include "libs/status/error_details.h"
+#include "libs/status/status_matchers.h"
+#include "libs/testing/temp_dir.h"
+#include "services/auth/auth_component.h"
+#include "services/auth/session_token.h"
+
+namespace helpdesk::auth {
+namespace {
+
+using ::helpdesk::auth::v1::AuthService;
+using ::helpdesk::auth::v1::User;
+using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+constexpr char kServiceToken[] = "test-service-token-0123456789abcdef";
+
+// Cheap Argon2id parameters: the tests exercise the logic, not the cost.
+PasswordHasher::Params TestArgon2(uint32_t iterations = 1) {
+  return {.memory_kib = 64, .iterations = iterations, .parallelism = 1};
+}
+
+class AuthServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(TestArgon2()); }
+
+  void Start(PasswordHasher::Params argon2, bool seed_demo = true) {
+    server_.reset();
+    component_.reset();
+    AuthComponentOptions options;
+    options.data_dir = dir_.path().string();
+    options.service_token = kServiceToken;
+    options.seed_demo = seed_demo;
+    options.service.argon2 = argon2;
+    options.service.page_token_key = "test-key";
+    options.service.login_per_email = {5, absl::Minutes(10)};
+    options.service.login_per_ip = {10, absl::Minutes(10)};
+    options.service.register_per_ip = {5, absl::Hours(1)};
+    auto component = AuthComponent::Create(options, &clock_);
+    ASSERT_THAT(component, IsOk());
+    component_ = std::move(*component);
+    rpc::ServerOptions server_options;
+    server_options.interceptors.push_back(
+        std::make_unique<AuthInterceptorFactory>(component_->token_resolver(),
+                                                 kServiceToken));
+    auto server = rpc::RpcServer::Start(std::move(server_options),
+                                        {component_->service()});
+    ASSERT_THAT(server, IsOk());
+    server_ = std::move(*server);
+    stub_ = AuthService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  // Calls `method` with optional bearer token / service credential.
+  template <typename Request, typename Response, typename Method>
+  absl::StatusOr<Response> Call(Method method, const Request& request,
+                                const std::string& token = "",
+                                bool as_service = false,
+                                grpc::ClientContext* context = nullptr) {
+    grpc::ClientContext local;
+    if (context == nullptr) context = &local;
+    if (!token.empty())
+      context->AddMetadata("authorization", "Bearer " + token);
+    if (as_service) context->AddMetadata(kServiceTokenKey, kServiceToken);
+    Response response;
+    absl::Status status = rpc::FromGrpcStatus(
+        (stub_.get()->*method)(context, request, &response));
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<User> Register(const std::string& email,
+                                const std::string& name = "New Person",
+                                const std::string& password = "correct horse") {
+    v1::RegisterRequest request;
+    request.set_email(email);
+    request.set_name(name);
+    request.set_password(password);
+    return Call<v1::RegisterRequest, User>(&AuthService::Stub::Register,
+                                           request);
+  }
+
+  absl::StatusOr<v1::LoginResponse> Login(
+      const std::string& email, const std::string& password,
+      const std::string& presented = "",
+      grpc::ClientContext* context = nullptr) {
+    v1::LoginRequest request;
+    request.set_email(email);
+    request.set_password(password);
+    return Call<v1::LoginRequest, v1::LoginResponse>(
+        &AuthService::Stub::Login, request, presented, false, context);
+  }
+
+  absl::StatusOr<User> Me(const std::string& token) {
+    return Call<v1::GetCurrentUserRequest, User>(
+        &AuthService::Stub::GetCurrentUser, v1::GetCurrentUserRequest(), token);
+  }
+
+  absl::Status Logout(const std::string& token) {
+    return Call<v1::LogoutRequest, v1::LogoutResponse>(
+               &AuthService::Stub::Logout, v1::LogoutRequest(), token)
+        .status();
+  }
+
+  std::string DemoToken(const std::string& email) {
+    auto login = Login(email, "demo123");
+    EXPECT_THAT(login, IsOk());
+    return login.ok() ? login->session_token() : "";
+  }
+
+  // Reads auth.db directly, as an operator (or attacker) with the file would.
+  std::vector<std::string> Column(const std::string& sql) {
+    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement query(db, sql);
+    std::vector<std::string> values;
+    while (query.executeStep())
+      values.push_back(query.getColumn(0).getString());
+    return values;
+  }
+
+  helpdesk::testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<AuthComponent> component_;
+  std::unique_ptr<rpc::RpcServer> server_;
+  std::unique_ptr<AuthService::Stub> stub_;
+};
+
+TEST_F(AuthServiceTest, RegisterCreatesAUserWithANormalisedEmail) {
+  auto user = Register("  Someone@Example.COM ", " Some One ");
+  ASSERT_THAT(user, IsOk());
+  EXPECT_EQ(user->email(), "someone@example.com");
+  EXPECT_EQ(user->name(), "Some One");
+  EXPECT_EQ(user->role(), User::USER);
+  EXPECT_GT(user->id(), 0);
+  auto login = Login("someone@example.com", "correct horse");
+  ASSERT_THAT(login, IsOk());
+  EXPECT_EQ(login->user().id(), user->id());
+}
+
+TEST_F(AuthServiceTest, DuplicateEmailIsAlreadyExists) {
+  ASSERT_THAT(Register("dup@example.com"), IsOk());
+  EXPECT_THAT(Register("DUP@example.com"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(AuthServiceTest, MalformedSignUpListsEveryViolation) {
+  absl::StatusOr<User> user = Register("not-an-email", "", "short");
+  ASSERT_THAT(user, StatusIs(absl::StatusCode::kInvalidArgument));
+  auto bad_request = GetBadRequest(user.status());
+  ASSERT_TRUE(bad_request.has_value());
+  std::vector<std::string> fields;
+  for (const auto& violation : bad_request->field_violations()) {
+    fields.push_back(violation.field());
+  }
+  EXPECT_THAT(fields, ElementsAre("email", "name", "password"));
+}
+
+TEST_F(AuthServiceTest, OverlongInputIsRejected) {
+  EXPECT_THAT(Register("long@example.com", std::string(101, 'n')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Register("long@example.com", "Name", std::string(129, 'p')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Register(std::string(250, 'a') + "@example.com"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Register("ctl@example.com", "Bad\x01Name"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthServiceTest, LoginIssuesA256BitTokenThatIsNotStoredRaw) {
+  auto login = Login("usera@example.com", "demo123");
+  ASSERT_THAT(login, IsOk());
+  const std::string& token = login->session_token();
+  EXPECT_EQ(token.size(), 43u);  // 32 bytes, URL-safe base64 without padding
+  EXPECT_EQ(login->user().email(), "usera@example.com");
+  EXPECT_TRUE(login->has_expire_time());
+
+  std::vector<std::string> stored = Column("SELECT token_digest FROM sessions");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0], SessionTokenDigest(token));
+  EXPECT_NE(stored[0], token);
+}
+
+TEST_F(AuthServiceTest, WrongPasswordAndUnknownEmailGetTheSameAnswer) {
+  absl::Status wrong = Login("usera@example.com", "nope-nope").status();
+  absl::Status unknown = Login("ghost@example.com", "nope-nope").status();
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(wrong, unknown);
+}
+
+TEST_F(AuthServiceTest, EmptyCredentialsAreInvalidArgument) {
+  EXPECT_THAT(Login("", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Login("usera@example.com", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthServiceTest, EveryLoginIssuesAFreshTokenAndRevokesThePresentedOne) {
+  const std::string first = DemoToken("usera@example.com");
+  auto second = Login("usera@example.com", "demo123", first);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_NE(second->session_token(), first);
+  clock_.Advance(absl::Seconds(2));  // past the interceptor's cache
+  EXPECT_THAT(Me(first), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Me(second->session_token()), IsOk());
+}
+
+TEST_F(AuthServiceTest, GetCurrentUserNeedsASession) {
+  EXPECT_THAT(Me(""), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Me("forged-token"), StatusIs(absl::StatusCode::kUnauthenticated));
+  auto me = Me(DemoToken("adminb@example.com"));
+  ASSERT_THAT(me, IsOk());
+  EXPECT_EQ(me->role(), User::ADMIN);
+}
+
+TEST_F(AuthServiceTest, LogoutTakesEffectWithinTheCacheBound) {
+  const std::string token = DemoToken("userb@example.com");
+  ASSERT_THAT(Me(token), IsOk());  // now cached by the interceptor
+  ASSERT_THAT(Logout(token), IsOk());
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_THAT(Me(token), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Column("SELECT user_id FROM sessions"), ::testing::IsEmpty());
+}
+
+TEST_F(AuthServiceTest, LogoutWithoutASessionIsUnauthenticated) {
+  EXPECT_THAT(Logout(""), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, IdleSessionExpiresAndUseKeepsItAlive) {
+  const std::string token = DemoToken("userc@example.com");
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Minutes(20));
+    ASSERT_THAT(Me(token), IsOk()) << "used every 20 minutes: still alive";
+  }
+  clock_.Advance(absl::Minutes(31));
+  EXPECT_THAT(Me(token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, SessionEndsAtItsAbsoluteLifetimeEvenIfUsed) {
+  const std::string token = DemoToken("userd@example.com");
+  for (int i = 0; i < 19; ++i) {
+    clock_.Advance(absl::Minutes(25));
+    ASSERT_THAT(Me(token), IsOk());
+  }
+  clock_.Advance(absl::Minutes(25));  // 8h20m after login
+  EXPECT_THAT(Me(token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, ExpiredSessionsArePurged) {
+  DemoToken("usera@example.com");
+  DemoToken("userb@example.com");
+  clock_.Advance(absl::Minutes(31));
+  auto purged = component_->service()->PurgeExpiredSessions();
+  ASSERT_THAT(purged, IsOk());
+  EXPECT_EQ(*purged, 2);
+  EXPECT_THAT(Column("SELECT user_id FROM sessions"), ::testing::IsEmpty());
+}
+
+TEST_F(AuthServiceTest, ListUsersIsForAdminsFiltersByRoleAndPages) {
+  v1::ListUsersRequest request;
+  EXPECT_THAT((Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+                  &AuthService::Stub::ListUsers, request,
+                  DemoToken("usera@example.com"))),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+
+  const std::string admin = DemoToken("admina@example.com");
+  request.set_role(User::USER);
+  request.set_page_size(3);
+  auto first = Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+      &AuthService::Stub::ListUsers, request, admin);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->users_size(), 3);
+  ASSERT_FALSE(first->next_page_token().empty());
+  request.set_page_token(first->next_page_token());
+  auto second = Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+      &AuthService::Stub::ListUsers, request, admin);
+  ASSERT_THAT(second, IsOk());
+  ASSERT_EQ(second->users_size(), 1);
+  EXPECT_TRUE(second->next_page_token().empty());
+  EXPECT_EQ(second->users(0).email(), "userd@example.com");
+  for (const auto& user : first->users()) EXPECT_EQ(user.role(), User::USER);
+
+  // A token from the USER listing cannot page the ADMIN listing.
+  request.set_role(User::ADMIN);
+  EXPECT_THAT((Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+                  &AuthService::Stub::ListUsers, request, admin)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthServiceTest, HugePageSizeIsClampedAndNegativeRejected) {
+  const std::string admin = DemoToken("admina@example.com");
+  v1::ListUsersRequest request;
+  request.set_page_size(1'000'000'000);
+  auto all = Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+      &AuthService::Stub::ListUsers, request, admin);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->users_size(), 6);
+  request.set_page_size(-5);
+  EXPECT_THAT((Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+                  &AuthService::Stub::ListUsers, request, admin)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthServiceTest, InternalRpcsRefuseEveryoneButServices) {
+  const std::string admin = DemoToken("admina@example.com");
+  v1::BatchGetUsersRequest batch;
+  batch.add_ids(1);
+  batch.add_ids(3);
+  batch.add_ids(999);
+  EXPECT_THAT((Call<v1::BatchGetUsersRequest, v1::BatchGetUsersResponse>(
+                  &AuthService::Stub::BatchGetUsers, batch, admin)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto users = Call<v1::BatchGetUsersRequest, v1::BatchGetUsersResponse>(
+      &AuthService::Stub::BatchGetUsers, batch, "", /*as_service=*/true);
+  ASSERT_THAT(users, IsOk());
+  EXPECT_EQ(users->users_size(), 2);
+
+  v1::AuthenticateRequest authenticate;
+  authenticate.set_session_token(admin);
+  EXPECT_THAT((Call<v1::AuthenticateRequest, v1::AuthenticateResponse>(
+                  &AuthService::Stub::Authenticate, authenticate, admin)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto resolved = Call<v1::AuthenticateRequest, v1::AuthenticateResponse>(
+      &AuthService::Stub::Authenticate, authenticate, "", true);
+  ASSERT_THAT(resolved, IsOk());
+  EXPECT_EQ(resolved->role(), User::ADMIN);
+  authenticate.set_session_token("forged");
+  EXPECT_THAT((Call<v1::AuthenticateRequest, v1::AuthenticateResponse>(
+                  &AuthService::Stub::Authenticate, authenticate, "", true)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, LoginIsLimitedPerEmailWithRetryAfter) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(Login("usera@example.com", "wrong-password"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  grpc::ClientContext context;
+  absl::Status limited =
+      Login("usera@example.com", "demo123", "", &context).status();
+  EXPECT_THAT(limited, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(GetRetryDelay(limited), absl::Minutes(2));
+  EXPECT_THAT(context.GetServerTrailingMetadata(),
+              Contains(Pair("retry-after", "120")));
+  // Another account from the same address is still fine.
+  EXPECT_THAT(Login("userb@example.com", "demo123"), IsOk());
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_THAT(Login("usera@example.com", "demo123"), IsOk());
+}
+
+TEST_F(AuthServiceTest, LoginIsLimitedPerAddress) {
+  const char* accounts[] = {"usera@example.com", "userb@example.com",
+                            "userc@example.com", "userd@example.com",
+                            "admina@example.com"};
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT(Login(accounts[i % 5], "wrong-password"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  EXPECT_THAT(Login("adminb@example.com", "demo123"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(AuthServiceTest, RegisterIsLimitedPerAddress) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(Register(absl::StrCat("n", i, "@example.com")), IsOk());
+  }
+  EXPECT_THAT(Register("n5@example.com"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(AuthServiceTest, HashFromOlderParametersIsReplacedAtLogin) {
+  ASSERT_THAT(Register("rehash@example.com"), IsOk());
+  const std::string old_hash = Column(
+      "SELECT password_hash FROM users WHERE email = 'rehash@example.com'")[0];
+  EXPECT_THAT(old_hash, ::testing::HasSubstr("t=1,"));
+  Start(TestArgon2(/*iterations=*/2));
+  ASSERT_THAT(Login("rehash@example.com", "correct horse"), IsOk());
+  const std::string new_hash = Column(
+      "SELECT password_hash FROM users WHERE email = 'rehash@example.com'")[0];
+  EXPECT_THAT(new_hash, ::testing::HasSubstr("$argon2id$v=19$m=64,t=2,p=1$"));
+  EXPECT_THAT(Login("rehash@example.com", "correct horse"), IsOk());
+}
+
+TEST_F(AuthServiceTest, DemoAccountsAreSeededOnce) {
+  Start(TestArgon2());  // a second start on the same data
+  EXPECT_EQ(Column("SELECT email FROM users").size(), 6u);
+  EXPECT_THAT(Column("SELECT email FROM users WHERE role = 2"),
+              ElementsAre("admina@example.com", "adminb@example.com"));
+}
+
+TEST_F(AuthServiceTest, AuditEventsWaitInTheOutboxWhileAuditIsAway) {
+  // Audit is not served here: the relay keeps every event.
+  ASSERT_THAT(component_->StartBackgroundWork(server_->InProcessChannel()),
+              IsOk());
+  auto user = Register("audited@example.com");
+  ASSERT_THAT(user, IsOk());
+  auto login = Login("audited@example.com", "correct horse");
+  ASSERT_THAT(login, IsOk());
+  ASSERT_THAT(Logout(login->session_token()), IsOk());
+  ASSERT_THAT(component_->relay()->RunOnce(), IsOk());
+
+  std::vector<std::string> actions;
+  for (const std::string& payload :
+       Column("SELECT payload FROM outbox ORDER BY id")) {
+    audit::v1::RecordAuditEventRequest event;
+    ASSERT_TRUE(event.ParseFromString(payload));
+    EXPECT_EQ(event.actor_id(), user->id());
+    EXPECT_EQ(event.entity_type(), "user");
+    actions.push_back(event.action());
+  }
+  EXPECT_THAT(actions,
+              ElementsAre("user.registered", "user.login", "user.logout"));
+}
+
+}  // namespace
+}  // namespace helpdesk::auth

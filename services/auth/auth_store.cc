@@ -1,0 +1,304 @@
+#include "services/auth/auth_store.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "SQLiteCpp/Statement.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "libs/clients/audit_client.h"
+#include "libs/db/database.h"
+#include "libs/outbox/outbox.h"
+#include "libs/status/status_macros.h"
+#include "services/auth/migrations.h"
+
+namespace helpdesk::auth {
+namespace {
+
+constexpr char kInsertUserSql[] =
+    "INSERT INTO users (email, name, role, password_hash, create_time) "
+    "VALUES (?, ?, ?, ?, ?)";
+constexpr char kSelectUserByEmailSql[] =
+    "SELECT id, email, name, role, password_hash, create_time FROM users "
+    "WHERE email = ?";
+constexpr char kSelectUserByIdSql[] =
+    "SELECT id, email, name, role, password_hash, create_time FROM users "
+    "WHERE id = ?";
+constexpr char kListUsersSql[] =
+    "SELECT id, email, name, role, password_hash, create_time FROM users "
+    "WHERE id > ? ORDER BY id LIMIT ?";
+constexpr char kListUsersByRoleSql[] =
+    "SELECT id, email, name, role, password_hash, create_time FROM users "
+    "WHERE role = ? AND id > ? ORDER BY id LIMIT ?";
+constexpr char kUpdatePasswordHashSql[] =
+    "UPDATE users SET password_hash = ? WHERE id = ?";
+constexpr char kInsertSessionSql[] =
+    "INSERT INTO sessions (token_digest, user_id, create_time, "
+    "last_seen_time, absolute_expire_time) VALUES (?, ?, ?, ?, ?)";
+constexpr char kSelectSessionSql[] =
+    "SELECT s.user_id, u.role, s.last_seen_time, s.absolute_expire_time "
+    "FROM sessions s JOIN users u ON u.id = s.user_id "
+    "WHERE s.token_digest = ?";
+constexpr char kTouchSessionSql[] =
+    "UPDATE sessions SET last_seen_time = ? WHERE token_digest = ?";
+constexpr char kSelectSessionUserSql[] =
+    "SELECT user_id FROM sessions WHERE token_digest = ?";
+constexpr char kDeleteSessionSql[] =
+    "DELETE FROM sessions WHERE token_digest = ?";
+constexpr char kPurgeSessionsSql[] =
+    "DELETE FROM sessions WHERE absolute_expire_time <= ? OR "
+    "last_seen_time <= ?";
+
+constexpr size_t kMaxBatch = 1000;
+
+UserRecord ReadUser(SQLite::Statement& row) {
+  UserRecord user;
+  user.id = row.getColumn(0).getInt64();
+  user.email = row.getColumn(1).getString();
+  user.name = row.getColumn(2).getString();
+  user.role = static_cast<Role>(row.getColumn(3).getInt());
+  user.password_hash = row.getColumn(4).getString();
+  user.create_time = absl::FromUnixMicros(row.getColumn(5).getInt64());
+  return user;
+}
+
+void BindBlob(SQLite::Statement& statement, int index,
+              absl::string_view bytes) {
+  statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+}
+
+absl::Status Unauthenticated() {
+  return absl::UnauthenticatedError("the session is invalid or has expired");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(auto db, db::Database::Open(path, AuthMigrations()));
+  return std::unique_ptr<AuthStore>(new AuthStore(std::move(db)));
+}
+
+absl::StatusOr<UserRecord> AuthStore::InsertUser(const UserRecord& user) {
+  ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertUserSql));
+  insert->bind(1, user.email);
+  insert->bind(2, user.name);
+  insert->bind(3, static_cast<int>(user.role));
+  insert->bind(4, user.password_hash);
+  insert->bind(5, absl::ToUnixMicros(user.create_time));
+  insert->exec();
+  UserRecord stored = user;
+  stored.id = db_->connection().getLastInsertRowid();
+  return stored;
+}
+
+absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
+                                                 AuditPayloadFn audit) {
+  absl::MutexLock lock(&mu_);
+  UserRecord stored;
+  absl::Status status = db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(stored, InsertUser(user));
+    return outbox::Enqueue(*db_, clients::kAuditDestination, audit(stored),
+                           user.create_time)
+        .status();
+  });
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError("that email is already registered");
+  }
+  RETURN_IF_ERROR(status);
+  return stored;
+}
+
+absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
+  absl::MutexLock lock(&mu_);
+  absl::Status status =
+      db::Guard([&]() -> absl::Status { return InsertUser(user).status(); });
+  if (absl::IsAlreadyExists(status)) return false;
+  RETURN_IF_ERROR(status);
+  return true;
+}
+
+absl::StatusOr<UserRecord> AuthStore::QueryOneUser(const char* sql, int64_t id,
+                                                   absl::string_view email) {
+  return db::Guard([&]() -> absl::StatusOr<UserRecord> {
+    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(sql));
+    if (email.empty()) {
+      query->bind(1, id);
+    } else {
+      query->bind(1, std::string(email));
+    }
+    if (!query->executeStep()) return absl::NotFoundError("no such user");
+    UserRecord user = ReadUser(*query);
+    query->reset();
+    return user;
+  });
+}
+
+absl::StatusOr<UserRecord> AuthStore::FindUserByEmail(absl::string_view email) {
+  absl::MutexLock lock(&mu_);
+  if (email.empty()) return absl::NotFoundError("no such user");
+  return QueryOneUser(kSelectUserByEmailSql, 0, email);
+}
+
+absl::StatusOr<UserRecord> AuthStore::GetUser(int64_t id) {
+  absl::MutexLock lock(&mu_);
+  return QueryOneUser(kSelectUserByIdSql, id, "");
+}
+
+absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
+    absl::Span<const int64_t> ids) {
+  if (ids.size() > kMaxBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxBatch, " ids per call"));
+  }
+  if (ids.empty()) return std::vector<UserRecord>{};
+  // One statement per batch size, cached like any other.
+  std::string placeholders(ids.size() * 2 - 1, ',');
+  for (size_t i = 0; i < placeholders.size(); i += 2) placeholders[i] = '?';
+  const std::string sql = absl::StrCat(
+      "SELECT id, email, name, role, password_hash, create_time FROM users "
+      "WHERE id IN (",
+      placeholders, ") ORDER BY id");
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<std::vector<UserRecord>> {
+    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(sql));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      query->bind(static_cast<int>(i) + 1, ids[i]);
+    }
+    std::vector<UserRecord> users;
+    while (query->executeStep()) users.push_back(ReadUser(*query));
+    return users;
+  });
+}
+
+absl::StatusOr<std::vector<UserRecord>> AuthStore::ListUsers(Role role,
+                                                             int64_t after_id,
+                                                             int limit) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<std::vector<UserRecord>> {
+    const bool by_role = role != ::helpdesk::auth::v1::User::ROLE_UNSPECIFIED;
+    ASSIGN_OR_RETURN(
+        SQLite::Statement * query,
+        db_->Prepare(by_role ? kListUsersByRoleSql : kListUsersSql));
+    int index = 1;
+    if (by_role) query->bind(index++, static_cast<int>(role));
+    query->bind(index++, after_id);
+    query->bind(index++, limit);
+    std::vector<UserRecord> users;
+    while (query->executeStep()) users.push_back(ReadUser(*query));
+    return users;
+  });
+}
+
+absl::Status AuthStore::StartSession(
+    const NewSession& session,
+    const std::optional<std::string>& new_password_hash,
+    const std::optional<std::string>& revoke_digest,
+    const std::string& audit_payload) {
+  absl::MutexLock lock(&mu_);
+  return db_->InTransaction([&]() -> absl::Status {
+    if (revoke_digest) {
+      ASSIGN_OR_RETURN(SQLite::Statement * revoke,
+                       db_->Prepare(kDeleteSessionSql));
+      BindBlob(*revoke, 1, *revoke_digest);
+      revoke->exec();
+    }
+    if (new_password_hash) {
+      ASSIGN_OR_RETURN(SQLite::Statement * rehash,
+                       db_->Prepare(kUpdatePasswordHashSql));
+      rehash->bind(1, *new_password_hash);
+      rehash->bind(2, session.user_id);
+      rehash->exec();
+    }
+    ASSIGN_OR_RETURN(SQLite::Statement * insert,
+                     db_->Prepare(kInsertSessionSql));
+    BindBlob(*insert, 1, session.token_digest);
+    insert->bind(2, session.user_id);
+    insert->bind(3, absl::ToUnixMicros(session.now));
+    insert->bind(4, absl::ToUnixMicros(session.now));
+    insert->bind(5, absl::ToUnixMicros(session.absolute_expire_time));
+    insert->exec();
+    return outbox::Enqueue(*db_, clients::kAuditDestination, audit_payload,
+                           session.now)
+        .status();
+  });
+}
+
+absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
+    absl::string_view token_digest, absl::Time now,
+    const SessionPolicy& policy) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<ResolvedSession> {
+    ASSIGN_OR_RETURN(SQLite::Statement * query,
+                     db_->Prepare(kSelectSessionSql));
+    BindBlob(*query, 1, token_digest);
+    if (!query->executeStep()) return Unauthenticated();
+    ResolvedSession session;
+    session.principal.user_id = query->getColumn(0).getInt64();
+    session.principal.role = static_cast<Role>(query->getColumn(1).getInt());
+    const absl::Time last_seen =
+        absl::FromUnixMicros(query->getColumn(2).getInt64());
+    const absl::Time absolute_expire =
+        absl::FromUnixMicros(query->getColumn(3).getInt64());
+    query->reset();
+    if (now >= absolute_expire || now >= last_seen + policy.idle_timeout) {
+      return Unauthenticated();
+    }
+    absl::Time seen = last_seen;
+    if (now - last_seen >= policy.touch_interval) {
+      ASSIGN_OR_RETURN(SQLite::Statement * touch,
+                       db_->Prepare(kTouchSessionSql));
+      touch->bind(1, absl::ToUnixMicros(now));
+      BindBlob(*touch, 2, token_digest);
+      touch->exec();
+      seen = now;
+    }
+    session.expire_time = std::min(absolute_expire, seen + policy.idle_timeout);
+    return session;
+  });
+}
+
+absl::StatusOr<UserRecord> AuthStore::EndSession(absl::string_view token_digest,
+                                                 absl::Time now,
+                                                 AuditPayloadFn audit) {
+  absl::MutexLock lock(&mu_);
+  UserRecord user;
+  absl::Status status = db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * find,
+                     db_->Prepare(kSelectSessionUserSql));
+    BindBlob(*find, 1, token_digest);
+    if (!find->executeStep()) return Unauthenticated();
+    const int64_t user_id = find->getColumn(0).getInt64();
+    find->reset();
+    ASSIGN_OR_RETURN(user, QueryOneUser(kSelectUserByIdSql, user_id, ""));
+    ASSIGN_OR_RETURN(SQLite::Statement * remove,
+                     db_->Prepare(kDeleteSessionSql));
+    BindBlob(*remove, 1, token_digest);
+    remove->exec();
+    return outbox::Enqueue(*db_, clients::kAuditDestination, audit(user), now)
+        .status();
+  });
+  RETURN_IF_ERROR(status);
+  return user;
+}
+
+absl::StatusOr<int> AuthStore::PurgeExpiredSessions(
+    absl::Time now, const SessionPolicy& policy) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<int> {
+    ASSIGN_OR_RETURN(SQLite::Statement * purge,
+                     db_->Prepare(kPurgeSessionsSql));
+    purge->bind(1, absl::ToUnixMicros(now));
+    purge->bind(2, absl::ToUnixMicros(now - policy.idle_timeout));
+    return purge->exec();
+  });
+}
+
+}  // namespace helpdesk::auth
