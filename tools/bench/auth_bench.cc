@@ -1,0 +1,165 @@
+// Benchmarks the auth service in-process over loopback gRPC (see
+// docs/benchmarks.md): the health check as the machine's ceiling, a signed-in
+// call whose token the interceptor resolves (GetCurrentUser), the internal
+// Authenticate RPC (a store lookup per call), and Login (Argon2id-bound).
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "libs/auth/auth_interceptor.h"
+#include "libs/auth/principal.h"
+#include "libs/clock/clock.h"
+#include "libs/log/log.h"
+#include "libs/rpc/server.h"
+#include "services/auth/auth_component.h"
+#include "tools/bench/closed_loop.h"
+
+ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-auth-bench",
+          "Scratch directory (wiped first).");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "Measured time per row.");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "Unmeasured warm-up.");
+ABSL_FLAG(std::vector<std::string>, concurrency,
+          std::vector<std::string>({"8", "32"}), "Client threads per row.");
+
+namespace {
+
+using helpdesk::auth::v1::AuthService;
+constexpr char kServiceToken[] = "bench-service-token-0123456789abcdef";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  helpdesk::InitLogging("auth_bench", helpdesk::LogLevel::kWarning);
+  const std::string dir = absl::GetFlag(FLAGS_data_dir);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+
+  helpdesk::RealClock clock;
+  helpdesk::auth::AuthComponentOptions options;
+  options.data_dir = dir;
+  options.service_token = kServiceToken;
+  options.service.rate_limits = false;
+  options.service.page_token_key = "bench";
+  auto component = helpdesk::auth::AuthComponent::Create(options, &clock);
+  if (!component.ok()) {
+    std::cerr << component.status() << "\n";
+    return 1;
+  }
+  helpdesk::rpc::ServerOptions server_options;
+  server_options.interceptors.push_back(
+      std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
+          (*component)->token_resolver(), kServiceToken));
+  auto server = helpdesk::rpc::RpcServer::Start(std::move(server_options),
+                                                {(*component)->service()});
+  if (!server.ok()) {
+    std::cerr << server.status() << "\n";
+    return 1;
+  }
+  const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
+
+  // One channel per client thread, as separate clients would have.
+  auto channel = [&](int thread) {
+    grpc::ChannelArguments args;
+    args.SetInt("bench_channel", thread);  // distinct channels, no sharing
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                     args);
+  };
+
+  helpdesk::auth::v1::LoginRequest login;
+  login.set_email("usera@example.com");
+  login.set_password("demo123");
+  helpdesk::auth::v1::LoginResponse session;
+  {
+    grpc::ClientContext context;
+    if (!AuthService::NewStub(channel(0))
+             ->Login(&context, login, &session)
+             .ok()) {
+      std::cerr << "login failed\n";
+      return 1;
+    }
+  }
+  const std::string token = session.session_token();
+
+  std::cout
+      << "| call | threads | calls/s | p50 ms | p90 ms | p99 ms | errors |\n"
+         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (const std::string& text : absl::GetFlag(FLAGS_concurrency)) {
+    const int threads = std::stoi(text);
+    std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health;
+    std::vector<std::unique_ptr<AuthService::Stub>> auth;
+    for (int t = 0; t < threads; ++t) {
+      auto ch = channel(t);
+      health.push_back(grpc::health::v1::Health::NewStub(ch));
+      auth.push_back(AuthService::NewStub(ch));
+    }
+    const auto warmup = absl::GetFlag(FLAGS_warmup);
+    const auto duration = absl::GetFlag(FLAGS_duration);
+
+    auto ceiling =
+        helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
+          grpc::ClientContext context;
+          grpc::health::v1::HealthCheckRequest request;
+          grpc::health::v1::HealthCheckResponse response;
+          return health[t]->Check(&context, request, &response).ok();
+        });
+    std::cout << helpdesk::bench::FormatRow("Health/Check (ceiling)", threads,
+                                            ceiling)
+              << "\n";
+
+    auto me =
+        helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
+          grpc::ClientContext context;
+          context.AddMetadata("authorization", "Bearer " + token);
+          helpdesk::auth::v1::User response;
+          return auth[t]
+              ->GetCurrentUser(&context,
+                               helpdesk::auth::v1::GetCurrentUserRequest(),
+                               &response)
+              .ok();
+        });
+    std::cout << helpdesk::bench::FormatRow("GetCurrentUser (interceptor)",
+                                            threads, me)
+              << "\n";
+
+    auto authenticate =
+        helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
+          grpc::ClientContext context;
+          context.AddMetadata(helpdesk::auth::kServiceTokenKey, kServiceToken);
+          helpdesk::auth::v1::AuthenticateRequest request;
+          request.set_session_token(token);
+          helpdesk::auth::v1::AuthenticateResponse response;
+          return auth[t]->Authenticate(&context, request, &response).ok();
+        });
+    std::cout << helpdesk::bench::FormatRow("Authenticate (internal, uncached)",
+                                            threads, authenticate)
+              << "\n";
+
+    auto logins =
+        helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
+          grpc::ClientContext context;
+          helpdesk::auth::v1::LoginResponse response;
+          return auth[t]->Login(&context, login, &response).ok();
+        });
+    std::cout << helpdesk::bench::FormatRow("Login (Argon2id m=19MiB t=2)",
+                                            threads, logins)
+              << "\n";
+    std::cout << "ratios vs ceiling at " << threads
+              << " threads: GetCurrentUser "
+              << me.calls_per_second / ceiling.calls_per_second
+              << ", Authenticate "
+              << authenticate.calls_per_second / ceiling.calls_per_second
+              << "\n";
+  }
+  (*server)->Shutdown(absl::Seconds(5));
+  return 0;
+}
