@@ -37,12 +37,7 @@ class AuthClientTest : public ::testing::Test {
     auto component = AuthComponent::Create(options, &clock_);
     ASSERT_THAT(component, IsOk());
     component_ = std::move(*component);
-    rpc::ServerOptions server_options;
-    server_options.interceptors.push_back(
-        std::make_unique<AuthInterceptorFactory>(component_->token_resolver(),
-                                                 kServiceToken));
-    auto server = rpc::RpcServer::Start(std::move(server_options),
-                                        {component_->service()});
+    auto server = component_->Serve(rpc::ServerOptions{});
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "libs/auth/auth_interceptor.h"
 #include "libs/db/database.h"
 #include "libs/log/log.h"
 #include "libs/status/status_macros.h"
@@ -43,6 +44,13 @@ absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
 AuthComponent::~AuthComponent() {
   if (purger_ != nullptr) purger_->Stop();
   if (relay_ != nullptr) relay_->Stop();
+}
+
+absl::StatusOr<std::unique_ptr<rpc::RpcServer>> AuthComponent::Serve(
+    rpc::ServerOptions options) {
+  options.interceptors.push_back(std::make_unique<AuthInterceptorFactory>(
+      token_resolver(), options_.service_token));
+  return rpc::RpcServer::Start(std::move(options), {service_.get()});
 }
 
 absl::Status AuthComponent::StartBackgroundWork(

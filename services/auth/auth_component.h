@@ -12,6 +12,7 @@
 #include "libs/clock/clock.h"
 #include "libs/concurrency/periodic_task.h"
 #include "libs/outbox/relay.h"
+#include "libs/rpc/server.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/auth_store.h"
 
@@ -51,6 +52,11 @@ class AuthComponent final {
       std::shared_ptr<grpc::Channel> audit_channel);
 
   outbox::OutboxRelay* relay() { return relay_.get(); }
+
+  // Starts a server for auth alone (auth_server, tests, benchmarks): the
+  // service behind the auth interceptor, on `options`' address.
+  absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(
+      rpc::ServerOptions options);
 
  private:
   AuthComponent() = default;

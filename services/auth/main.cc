@@ -88,11 +88,7 @@ int main(int argc, char** argv) {
   helpdesk::rpc::ServerOptions server_options;
   server_options.bind_address = absl::GetFlag(FLAGS_bind_address);
   server_options.port = absl::GetFlag(FLAGS_port);
-  server_options.interceptors.push_back(
-      std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
-          (*component)->token_resolver(), service_token));
-  auto server = helpdesk::rpc::RpcServer::Start(std::move(server_options),
-                                                {(*component)->service()});
+  auto server = (*component)->Serve(std::move(server_options));
   if (!server.ok()) {
     std::cerr << "auth_server: " << server.status().message() << "\n";
     return 1;

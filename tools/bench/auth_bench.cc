@@ -55,12 +55,7 @@ int main(int argc, char** argv) {
     std::cerr << component.status() << "\n";
     return 1;
   }
-  helpdesk::rpc::ServerOptions server_options;
-  server_options.interceptors.push_back(
-      std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
-          (*component)->token_resolver(), kServiceToken));
-  auto server = helpdesk::rpc::RpcServer::Start(std::move(server_options),
-                                                {(*component)->service()});
+  auto server = (*component)->Serve(helpdesk::rpc::ServerOptions{});
   if (!server.ok()) {
     std::cerr << server.status() << "\n";
     return 1;
