@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "libs/log/log.h"
 
 namespace helpdesk::auth {
 namespace {
@@ -42,6 +43,14 @@ absl::StatusOr<std::string> ReadServiceToken(const std::string& path) {
                      kMinTokenLength, " characters"));
   }
   return token;
+}
+
+absl::StatusOr<std::string> LoadOrGenerateServiceToken(
+    const std::string& path) {
+  if (!path.empty()) return ReadServiceToken(path);
+  LogWarning("no_service_token_file",
+             {{"effect", "internal RPCs accept no other process"}});
+  return GenerateServiceToken();
 }
 
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {

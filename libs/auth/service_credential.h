@@ -19,6 +19,10 @@ std::string GenerateServiceToken();
 // short file is FAILED_PRECONDITION: a weak secret must not start a server.
 absl::StatusOr<std::string> ReadServiceToken(const std::string& path);
 
+// The token in `path`, or — when `path` is empty — a fresh one, with a
+// warning that no other process can make internal calls to this one.
+absl::StatusOr<std::string> LoadOrGenerateServiceToken(const std::string& path);
+
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 

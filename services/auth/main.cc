@@ -47,20 +47,13 @@ int main(int argc, char** argv) {
   helpdesk::InitLogging("auth");
   helpdesk::rpc::BlockShutdownSignals();
 
-  std::string service_token;
-  if (absl::GetFlag(FLAGS_service_token_file).empty()) {
-    service_token = helpdesk::auth::GenerateServiceToken();
-    helpdesk::LogWarning("no_service_token_file",
-                         {{"effect", "internal RPCs accept no other process"}});
-  } else {
-    auto token = helpdesk::auth::ReadServiceToken(
-        absl::GetFlag(FLAGS_service_token_file));
-    if (!token.ok()) {
-      std::cerr << "auth_server: " << token.status().message() << "\n";
-      return 1;
-    }
-    service_token = *token;
+  auto token = helpdesk::auth::LoadOrGenerateServiceToken(
+      absl::GetFlag(FLAGS_service_token_file));
+  if (!token.ok()) {
+    std::cerr << "auth_server: " << token.status().message() << "\n";
+    return 1;
   }
+  const std::string service_token = *token;
 
   helpdesk::RealClock clock;
   helpdesk::auth::AuthComponentOptions options;

@@ -1,0 +1,34 @@
+#include "services/audit/audit_component.h"
+
+#include <filesystem>
+#include <memory>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/auth_interceptor.h"
+#include "libs/status/status_macros.h"
+
+namespace helpdesk::audit {
+
+absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Create(
+    AuditComponentOptions options, const Clock* clock) {
+  std::unique_ptr<AuditComponent> component(new AuditComponent());
+  component->options_ = std::move(options);
+  ASSIGN_OR_RETURN(
+      component->store_,
+      AuditStore::Open(
+          (std::filesystem::path(component->options_.data_dir) / "audit.db")
+              .string()));
+  component->service_ = std::make_unique<AuditServiceImpl>(
+      component->store_.get(), clock, component->options_.page_token_key);
+  return component;
+}
+
+absl::StatusOr<std::unique_ptr<rpc::RpcServer>> AuditComponent::Serve(
+    rpc::ServerOptions options, auth::TokenResolver* resolver) {
+  options.interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(
+      resolver, options_.service_token));
+  return rpc::RpcServer::Start(std::move(options), {service_.get()});
+}
+
+}  // namespace helpdesk::audit
