@@ -7,6 +7,15 @@
 
 namespace helpdesk::clients {
 
+std::shared_ptr<grpc::Channel> PeerChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
 void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + peer.deadline));
   context->AddMetadata(auth::kServiceTokenKey, peer.service_token);

@@ -18,6 +18,11 @@ struct PeerOptions {
   absl::Duration deadline = absl::Seconds(2);
 };
 
+// A channel to a peer at `target` (host:port) that reconnects quickly once
+// the peer is back (gRPC's default reconnect backoff grows to two minutes;
+// ours stops at five seconds).
+std::shared_ptr<grpc::Channel> PeerChannel(const std::string& target);
+
 // Fills `context` for one outbound call: deadline and service credential.
 void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context);
 

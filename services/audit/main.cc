@@ -12,6 +12,7 @@
 #include "libs/auth/service_credential.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clients/auth_client.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
@@ -57,8 +58,7 @@ int main(int argc, char** argv) {
   }
 
   helpdesk::clients::AuthClient auth_client(
-      {grpc::CreateChannel(absl::GetFlag(FLAGS_auth_target),
-                           grpc::InsecureChannelCredentials()),
+      {helpdesk::clients::PeerChannel(absl::GetFlag(FLAGS_auth_target)),
        *token});
   helpdesk::auth::CachingTokenResolver resolver(&auth_client, &clock, {});
 

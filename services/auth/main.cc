@@ -12,6 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/auth/service_credential.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"

@@ -1,0 +1,123 @@
+#ifndef HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
+#define HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/db/database.h"
+
+namespace helpdesk::notification {
+
+struct NotificationRecord {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  int64_t ticket_id = 0;  // 0: none
+  std::string subject;
+  std::string message;
+  absl::Time create_time;
+  std::optional<absl::Time> read_time;  // unset while unread
+  int64_t source_job_id = 0;
+};
+
+// A user's number of unread notifications as of one state of the store.
+// `version` orders states: of two counts of the same user, the one with the
+// larger version is newer (versions are process-local and restart at 0).
+struct UnreadCount {
+  int64_t count = 0;
+  uint64_t version = 0;
+};
+
+struct CreateResult {
+  NotificationRecord notification;
+  bool created = false;  // false: (source_job_id, user_id) existed already
+  UnreadCount unread;
+};
+
+struct ReadStateResult {
+  NotificationRecord notification;
+  bool changed = false;  // false: it already had the requested state
+  UnreadCount unread;
+};
+
+struct MarkAllResult {
+  int updated = 0;
+  UnreadCount unread;
+};
+
+struct NotificationPage {
+  std::vector<NotificationRecord> notifications;  // newest (highest id) first
+  UnreadCount unread;
+};
+
+// Every SQL statement of the notification service. Unread counts come from
+// the `unread_counts` table, which triggers keep exact in the same
+// transaction as each change (see migrations.cc), so reading one is a
+// primary-key lookup. Errors are absl::Status (no exception leaves the
+// store); a notification of another user is NOT_FOUND, like a missing one.
+// Thread-safe: one connection, serialised by a mutex.
+class NotificationStore final {
+ public:
+  static absl::StatusOr<std::unique_ptr<NotificationStore>> Open(
+      const std::string& path);
+
+  // Inserts `notification` (its id and read_time are ignored) unless a row
+  // with the same (source_job_id, user_id) exists; then returns that row
+  // unchanged with created = false.
+  absl::StatusOr<CreateResult> CreateNotification(
+      const NotificationRecord& notification);
+
+  absl::StatusOr<UnreadCount> GetUnreadCount(int64_t user_id);
+
+  // Up to `limit` of the user's notifications with id < `before_id` (0: no
+  // bound), newest first, with the user's unread count.
+  absl::StatusOr<NotificationPage> ListNotifications(int64_t user_id,
+                                                     bool unread_only,
+                                                     int64_t before_id,
+                                                     int limit);
+
+  // Marks the user's notification `id` read at `now` (a read one keeps its
+  // read_time) or unread (clears read_time).
+  absl::StatusOr<ReadStateResult> MarkRead(int64_t user_id, int64_t id,
+                                           absl::Time now);
+  absl::StatusOr<ReadStateResult> MarkUnread(int64_t user_id, int64_t id);
+
+  // Marks every unread notification of the user read at `now`.
+  absl::StatusOr<MarkAllResult> MarkAllRead(int64_t user_id, absl::Time now);
+
+ private:
+  explicit NotificationStore(std::unique_ptr<db::Database> db)
+      : db_(std::move(db)) {}
+
+  absl::StatusOr<ReadStateResult> ChangeReadState(const char* update_sql,
+                                                  int64_t user_id, int64_t id,
+                                                  std::optional<absl::Time> now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<NotificationRecord> SelectOwned(int64_t user_id, int64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<int64_t> SelectUnreadCount(int64_t user_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
+  // Bumped by every committed change; see UnreadCount::version.
+  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The statements behind GetUnreadCount and ListNotifications, exposed so a
+// test can pin their query plans (an index or primary-key search, never a
+// scan of the notifications table).
+extern const char kSelectUnreadCountSql[];
+extern const char kListNotificationsSql[];
+extern const char kListUnreadNotificationsSql[];
+
+}  // namespace helpdesk::notification
+
+#endif  // HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
