@@ -65,9 +65,23 @@ void BindBlob(SQLite::Statement& statement, int index, const std::string& b) {
   statement.bind(index, b.data(), static_cast<int>(b.size()));
 }
 
+// The index for a filter: the most selective filter present wins (one
+// entity, then one actor, then one of ~10 actions, then one of a few entity
+// types, else time). Pinned with INDEXED BY because SQLite without
+// statistics may pick a far less selective index when filters combine
+// (measured: actor + action took 90 ms instead of 1 ms on 10^6 events).
+const char* IndexFor(const EventFilter& filter) {
+  if (!filter.entity_type.empty() && filter.entity_id != 0) {
+    return "audit_by_entity";
+  }
+  if (filter.actor_id != 0) return "audit_by_actor";
+  if (!filter.action.empty()) return "audit_by_action";
+  if (!filter.entity_type.empty()) return "audit_by_entity_type";
+  return "audit_by_time";
+}
+
 // The SELECT for a filter; only the conditions in use appear, so each
-// combination is its own cached statement and SQLite plans it with the
-// matching index.
+// combination is its own cached statement.
 std::string ListSql(const EventFilter& filter, bool with_cursor) {
   std::vector<std::string> conditions;
   if (filter.actor_id != 0) conditions.push_back("actor_id = ?");
@@ -77,8 +91,8 @@ std::string ListSql(const EventFilter& filter, bool with_cursor) {
   if (filter.start_time) conditions.push_back("create_time >= ?");
   if (filter.end_time) conditions.push_back("create_time < ?");
   if (with_cursor) conditions.push_back("(create_time, id) < (?, ?)");
-  return absl::StrCat("SELECT ", kColumns, " FROM audit_events",
-                      conditions.empty() ? "" : " WHERE ",
+  return absl::StrCat("SELECT ", kColumns, " FROM audit_events INDEXED BY ",
+                      IndexFor(filter), conditions.empty() ? "" : " WHERE ",
                       absl::StrJoin(conditions, " AND "),
                       " ORDER BY create_time DESC, id DESC LIMIT ?");
 }

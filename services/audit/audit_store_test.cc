@@ -124,6 +124,9 @@ TEST_F(AuditStoreTest, EveryFilterReadsAnIndexInOrder) {
       {{.entity_type = "user"}, "audit_by_entity_type"},
       {{.entity_type = "ticket", .entity_id = 10}, "audit_by_entity"},
       {{.start_time = kT0, .end_time = kT0 + absl::Hours(1)}, "audit_by_time"},
+      {{.actor_id = 1, .action = "user.login"}, "audit_by_actor"},
+      {{.actor_id = 1, .entity_type = "ticket", .entity_id = 3},
+       "audit_by_entity"},
   };
   for (const auto& [filter, index] : cases) {
     auto plan = store_->ExplainList(filter);

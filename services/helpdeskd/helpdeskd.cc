@@ -42,6 +42,12 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   ASSIGN_OR_RETURN(daemon->auth_,
                    auth::AuthComponent::Create(auth_options, &daemon->clock_));
 
+  ASSIGN_OR_RETURN(daemon->audit_,
+                   audit::AuditComponent::Create(
+                       {options.data_dir, service_token,
+                        absl::StrCat("page-tokens:", service_token)},
+                       &daemon->clock_));
+
   rpc::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.grpc_port;
@@ -49,8 +55,9 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
       std::make_unique<auth::AuthInterceptorFactory>(
           daemon->auth_->token_resolver(), service_token));
   ASSIGN_OR_RETURN(daemon->grpc_server_,
-                   rpc::RpcServer::Start(std::move(server_options),
-                                         {daemon->auth_->service()}));
+                   rpc::RpcServer::Start(
+                       std::move(server_options),
+                       {daemon->auth_->service(), daemon->audit_->service()}));
   RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(
       daemon->grpc_server_->InProcessChannel()));
   return daemon;
@@ -59,6 +66,7 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
 void Helpdeskd::Shutdown(absl::Duration grace) {
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
   auth_.reset();  // stops the relay and the purge after the last call
+  audit_.reset();
 }
 
 }  // namespace helpdesk

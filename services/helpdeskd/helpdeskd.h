@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
 #include "libs/rpc/server.h"
+#include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
 
 namespace helpdesk {
@@ -28,8 +29,9 @@ struct HelpdeskdOptions {
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
 // internal calls over in-process channels.
 //
-// Services are added here as they land; today: auth (plus grpc.health.v1
-// and reflection). A service credential is generated in memory at start;
+// Services are added here as they land; today: auth and audit (plus
+// grpc.health.v1 and reflection); auth's outbox delivers to audit over an
+// in-process channel. A service credential is generated in memory at start;
 // callers' tokens are resolved straight from the auth store. Thread-safe
 // after Start().
 class Helpdeskd final {
@@ -52,6 +54,7 @@ class Helpdeskd final {
   HelpdeskdOptions options_;
   RealClock clock_;
   std::unique_ptr<auth::AuthComponent> auth_;
+  std::unique_ptr<audit::AuditComponent> audit_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
 };
 

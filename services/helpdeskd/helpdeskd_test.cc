@@ -7,11 +7,13 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "helpdesk/audit/v1/audit.grpc.pb.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
@@ -76,6 +78,26 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
                   .ok());
   EXPECT_EQ(me.email(), "admina@example.com");
   EXPECT_EQ(me.role(), helpdesk::auth::v1::User::ADMIN);
+
+  // The login reaches the audit trail through auth's outbox, in-process.
+  auto audit = helpdesk::audit::v1::AuditService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
+  helpdesk::audit::v1::ListAuditEventsRequest request;
+  request.set_action("user.login");
+  request.set_actor_id(me.id());
+  int found = 0;
+  // Delivery is asynchronous (the relay is woken at commit): poll briefly.
+  for (int attempt = 0; attempt < 200 && found == 0; ++attempt) {
+    grpc::ClientContext list_context;
+    list_context.AddMetadata("authorization",
+                             "Bearer " + session.session_token());
+    helpdesk::audit::v1::ListAuditEventsResponse events;
+    ASSERT_TRUE(audit->ListAuditEvents(&list_context, request, &events).ok());
+    found = events.audit_events_size();
+    if (found == 0) absl::SleepFor(absl::Milliseconds(25));
+  }
+  EXPECT_EQ(found, 1);
 }
 
 TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {

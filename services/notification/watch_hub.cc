@@ -163,15 +163,16 @@ void WatchHub::SendHeartbeats() {
         }
       }
       if (session != session_valid.end() && !session->second) {
-        watcher->End(absl::UnauthenticatedError(
-            "the session has ended; sign in again"));
+        watcher->End(
+            absl::UnauthenticatedError("the session has ended; sign in again"));
         continue;
       }
     }
     auto count = counts.find(watcher->user_id());
     if (count == counts.end()) {
-      count = counts.emplace(watcher->user_id(), read_count_(watcher->user_id()))
-                  .first;
+      count =
+          counts.emplace(watcher->user_id(), read_count_(watcher->user_id()))
+              .first;
     }
     if (count->second.ok()) watcher->OnUnreadCount(*count->second);
   }

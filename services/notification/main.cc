@@ -1,0 +1,94 @@
+// notification_server: NotificationService as its own process.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "libs/auth/service_credential.h"
+#include "libs/auth/token_resolver.h"
+#include "libs/clients/auth_client.h"
+#include "libs/clock/clock.h"
+#include "libs/log/log.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/shutdown_signal.h"
+#include "services/notification/notification_component.h"
+
+ABSL_FLAG(int, port, 0, "gRPC port; 0 picks a free one.");
+ABSL_FLAG(std::string, bind_address, "127.0.0.1", "Address to listen on.");
+ABSL_FLAG(std::string, data_dir, "./data", "Directory of notifications.db.");
+ABSL_FLAG(std::string, service_token_file, "",
+          "File holding the service credential shared by Helpdesk services.");
+ABSL_FLAG(std::string, auth_target, "127.0.0.1:50052",
+          "host:port of the auth service (resolves callers' tokens).");
+ABSL_FLAG(std::string, ticket_target, "", "Unused by notification.");
+ABSL_FLAG(std::string, audit_target, "", "Unused by notification.");
+ABSL_FLAG(std::string, notification_target, "",
+          "Unused by notification (accepted for symmetry).");
+ABSL_FLAG(std::string, jobs_target, "", "Unused by notification.");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(30),
+          "Time between heartbeats on WatchNotifications streams.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "Time in-flight calls get to finish on SIGINT/SIGTERM.");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  helpdesk::InitLogging("notification");
+  helpdesk::rpc::BlockShutdownSignals();
+
+  std::string service_token;
+  if (absl::GetFlag(FLAGS_service_token_file).empty()) {
+    service_token = helpdesk::auth::GenerateServiceToken();
+    helpdesk::LogWarning("no_service_token_file",
+                         {{"effect", "internal RPCs accept no other process"}});
+  } else {
+    auto token = helpdesk::auth::ReadServiceToken(
+        absl::GetFlag(FLAGS_service_token_file));
+    if (!token.ok()) {
+      std::cerr << "notification_server: " << token.status().message() << "\n";
+      return 1;
+    }
+    service_token = *token;
+  }
+
+  helpdesk::RealClock clock;
+  helpdesk::clients::AuthClient auth_client(
+      {grpc::CreateChannel(absl::GetFlag(FLAGS_auth_target),
+                           grpc::InsecureChannelCredentials()),
+       service_token});
+  helpdesk::auth::CachingTokenResolver resolver(
+      &auth_client, &clock,
+      helpdesk::auth::CachingTokenResolver::Options{absl::Seconds(2)});
+
+  helpdesk::notification::NotificationComponentOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.service_token = service_token;
+  options.watch.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  std::error_code ignored;
+  std::filesystem::create_directories(options.data_dir, ignored);
+  auto component = helpdesk::notification::NotificationComponent::Create(
+      options, &clock, &resolver);
+  if (!component.ok()) {
+    std::cerr << "notification_server: " << component.status().message()
+              << "\n";
+    return 1;
+  }
+
+  helpdesk::rpc::ServerOptions server_options;
+  server_options.bind_address = absl::GetFlag(FLAGS_bind_address);
+  server_options.port = absl::GetFlag(FLAGS_port);
+  auto server = (*component)->Serve(std::move(server_options));
+  if (!server.ok()) {
+    std::cerr << "notification_server: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "grpc_port=" << (*server)->port() << std::endl;
+
+  helpdesk::rpc::WaitForShutdownSignal();
+  (*component)->StopWatches();
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  return 0;
+}

@@ -1,0 +1,134 @@
+#ifndef HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_TEST_FIXTURE_H_
+#define HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_TEST_FIXTURE_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "helpdesk/notifications/v1/notifications.grpc.pb.h"
+#include "libs/clock/clock.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/status_conversion.h"
+#include "libs/testing/temp_dir.h"
+#include "services/auth/auth_component.h"
+#include "services/notification/notification_component.h"
+
+namespace helpdesk::notification {
+
+inline constexpr char kTestServiceToken[] =
+    "notification-test-token-0123456789abcdef";
+
+// A signed-in demo user.
+struct TestUser {
+  int64_t id = 0;
+  std::string token;
+};
+
+// One WatchNotifications call from a test: a thread reads the stream into a
+// queue so that the test waits for events with a bound, never forever.
+class TestWatch final {
+ public:
+  TestWatch(notifications::v1::NotificationService::Stub* stub,
+            const std::string& token);
+  ~TestWatch();  // cancels and joins
+
+  // The next event, or nullopt if none arrives within `timeout`.
+  std::optional<notifications::v1::WatchNotificationsResponse> Next(
+      absl::Duration timeout = absl::Seconds(10));
+  // The status the stream ended with, or nullopt if it is still open after
+  // `timeout`.
+  std::optional<grpc::Status> WaitForEnd(
+      absl::Duration timeout = absl::Seconds(10));
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<
+      grpc::ClientReader<notifications::v1::WatchNotificationsResponse>>
+      reader_;
+  absl::Mutex mu_;
+  std::deque<notifications::v1::WatchNotificationsResponse> events_
+      ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+// A real auth service (demo accounts, cheap Argon2id) and the notification
+// service resolving tokens through it, each on its own loopback port, data
+// in a temp dir, time from a ManualClock.
+class NotificationTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // (Re)starts the notification service (auth stays up).
+  void StartNotification(WatchHubOptions watch = WatchHubOptions{
+                             absl::Hours(1)});
+  void StopNotification();
+
+  TestUser Login(const std::string& email);
+
+  // Calls `method` of NotificationService with an optional bearer token and
+  // the service credential when `as_service`.
+  template <typename Request, typename Response, typename Method>
+  absl::StatusOr<Response> Call(Method method, const Request& request,
+                                const std::string& token,
+                                bool as_service = false) {
+    grpc::ClientContext context;
+    if (!token.empty()) {
+      context.AddMetadata("authorization", "Bearer " + token);
+    }
+    if (as_service) {
+      context.AddMetadata("x-helpdesk-service-token", kTestServiceToken);
+    }
+    Response response;
+    absl::Status status = rpc::FromGrpcStatus(
+        (stub_.get()->*method)(&context, request, &response));
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  // CreateNotification as a job handler would call it.
+  absl::StatusOr<notifications::v1::Notification> Create(
+      int64_t user_id, int64_t source_job_id,
+      const std::string& subject = "Ticket assigned to you");
+
+  absl::StatusOr<int64_t> UnreadCount(const TestUser& user);
+  absl::StatusOr<notifications::v1::ListNotificationsResponse> List(
+      const TestUser& user, bool unread_only = false, int page_size = 0,
+      const std::string& page_token = "");
+  absl::StatusOr<notifications::v1::Notification> MarkRead(const TestUser& user,
+                                                           int64_t id);
+  absl::StatusOr<notifications::v1::Notification> MarkUnread(
+      const TestUser& user, int64_t id);
+  absl::Status Logout(const TestUser& user);
+
+  std::unique_ptr<TestWatch> Watch(const TestUser& user) {
+    return std::make_unique<TestWatch>(stub_.get(), user.token);
+  }
+
+  helpdesk::testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<auth::AuthComponent> auth_;
+  std::unique_ptr<rpc::RpcServer> auth_server_;
+  std::unique_ptr<NotificationComponent> component_;
+  std::unique_ptr<rpc::RpcServer> server_;
+  std::unique_ptr<notifications::v1::NotificationService::Stub> stub_;
+  TestUser user_a_;
+  TestUser user_b_;
+  TestUser admin_a_;
+};
+
+}  // namespace helpdesk::notification
+
+#endif  // HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_TEST_FIXTURE_H_

@@ -1,0 +1,89 @@
+#ifndef HELPDESK_SERVICES_NOTIFICATION_WATCH_REACTOR_H_
+#define HELPDESK_SERVICES_NOTIFICATION_WATCH_REACTOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "helpdesk/notifications/v1/notifications.pb.h"
+#include "services/notification/notification_store.h"
+#include "services/notification/watch_hub.h"
+
+namespace helpdesk::notification {
+
+// One WatchNotifications call on the gRPC callback API: no thread waits for
+// it between events. Events from the hub are queued and written one at a
+// time (gRPC allows one write in flight); each written event carries the
+// newest unread count known when it goes out. The queue is bounded: when a
+// slow client lets it fill up, the queued events are dropped for a single
+// heartbeat with the current count (the client then re-lists).
+//
+// Start() hands the reactor to gRPC and the hub; it frees itself once the
+// call is done and the hub has let go of it. Thread-safe.
+class WatchReactor final
+    : public grpc::ServerWriteReactor<
+          ::helpdesk::notifications::v1::WatchNotificationsResponse>,
+      public Watcher {
+ public:
+  static grpc::ServerWriteReactor<
+      ::helpdesk::notifications::v1::WatchNotificationsResponse>*
+  Start(WatchHub* hub, int64_t user_id, std::string session_token,
+        size_t max_queued_events);
+
+  // Watcher
+  int64_t user_id() const override { return user_id_; }
+  const std::string& session_token() const override { return session_token_; }
+  void OnNotification(
+      const ::helpdesk::notifications::v1::Notification& notification,
+      UnreadCount unread) override;
+  void OnUnreadCount(UnreadCount unread) override;
+  void End(const absl::Status& status) override;
+
+  // grpc::ServerWriteReactor
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  WatchReactor(WatchHub* hub, int64_t user_id, std::string session_token,
+               size_t max_queued_events);
+
+  void UpdateCount(UnreadCount unread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Enqueue(::helpdesk::notifications::v1::WatchNotificationsResponse event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves the next event into in_flight_ if a write may start now.
+  bool TakeNextWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the write or Finish decided under the lock (called without it:
+  // gRPC may run reactions inline).
+  void Act(bool start_write, std::optional<grpc::Status> finish);
+
+  WatchHub* const hub_;
+  const int64_t user_id_;
+  const std::string session_token_;
+  const size_t max_queued_events_;
+  // Keeps the reactor alive until OnDone.
+  std::shared_ptr<WatchReactor> self_;
+
+  absl::Mutex mu_;
+  std::deque<::helpdesk::notifications::v1::WatchNotificationsResponse> queue_
+      ABSL_GUARDED_BY(mu_);
+  // Written only while writing_ is true, by the thread that set it.
+  ::helpdesk::notifications::v1::WatchNotificationsResponse in_flight_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool opened_ ABSL_GUARDED_BY(mu_) = false;  // opening count received
+  std::optional<absl::Status> end_status_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
+  UnreadCount unread_ ABSL_GUARDED_BY(mu_);
+  int64_t overflows_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace helpdesk::notification
+
+#endif  // HELPDESK_SERVICES_NOTIFICATION_WATCH_REACTOR_H_
