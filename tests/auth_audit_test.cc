@@ -31,6 +31,8 @@ using ::helpdesk::testing::IsOk;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kServiceToken[] = "integration-token-0123456789abcdef";
+// The relay writes to auth.db from its own thread while the test peeks.
+constexpr int kBusyTimeoutMs = 10'000;
 
 class AuthAuditTest : public ::testing::Test {
  protected:
@@ -148,7 +150,8 @@ class AuthAuditTest : public ::testing::Test {
   }
 
   int64_t OutboxRows() {
-    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READONLY);
+    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READONLY,
+                        kBusyTimeoutMs);
     return db.execAndGet("SELECT COUNT(*) FROM outbox").getInt64();
   }
 
@@ -179,18 +182,21 @@ TEST_F(AuthAuditTest, EventsWaitWhileAuditIsDownAndArriveOnceItIsBack) {
 }
 
 TEST_F(AuthAuditTest, RedeliveryAfterARelayRestartRecordsNothingTwice) {
-  StartAudit(audit_port_);
-  RegisterLoginLogout();
+  RegisterLoginLogout();  // audit is down: the rows stay in the outbox
   // Keep a copy of the outbox rows, deliver them, then put them back as a
   // relay that crashed between delivery and delete would leave them.
   {
-    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READWRITE);
+    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READWRITE,
+                        kBusyTimeoutMs);
     db.exec("CREATE TABLE outbox_copy AS SELECT * FROM outbox");
+    ASSERT_EQ(db.execAndGet("SELECT COUNT(*) FROM outbox_copy").getInt(), 3);
   }
+  StartAudit(audit_port_);
   DeliverOutbox();
   ASSERT_EQ(OutboxRows(), 0);
   {
-    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READWRITE);
+    SQLite::Database db(dir_.File("auth.db"), SQLite::OPEN_READWRITE,
+                        kBusyTimeoutMs);
     db.exec("INSERT INTO outbox SELECT * FROM outbox_copy");
   }
   auth_server_.reset();
