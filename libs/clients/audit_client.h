@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
@@ -41,6 +43,22 @@ class AuditDeliverer final : public outbox::Deliverer {
   explicit AuditDeliverer(PeerOptions peer);
 
   absl::Status Deliver(const outbox::OutboxMessage& message) override;
+
+ private:
+  PeerOptions peer_;
+  std::unique_ptr<::helpdesk::audit::v1::AuditService::Stub> stub_;
+};
+
+// Reads from AuditService on behalf of a signed-in admin (the call carries
+// their `authorization` as well as the service credential). Thread-safe.
+class AuditReader final {
+ public:
+  explicit AuditReader(PeerOptions peer);
+
+  // The events of one entity, oldest first (at most 1000).
+  absl::StatusOr<std::vector<::helpdesk::audit::v1::AuditEvent>> EntityHistory(
+      absl::string_view entity_type, int64_t entity_id,
+      absl::string_view caller_authorization);
 
  private:
   PeerOptions peer_;

@@ -2,6 +2,7 @@
 #define HELPDESK_LIBS_RPC_STATUS_CONVERSION_H_
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 
 namespace helpdesk::rpc {
@@ -16,6 +17,15 @@ namespace helpdesk::rpc {
 // RetryInfo detail also sets a `retry-after` trailer in whole seconds.
 grpc::Status ToGrpcStatus(const absl::Status& status,
                           grpc::ServerContextBase* context = nullptr);
+
+// Ends a unary handler: on success moves the value into `response`; either
+// way returns the status for the caller (see ToGrpcStatus).
+template <typename T>
+grpc::Status Reply(grpc::ServerContextBase* context, absl::StatusOr<T> result,
+                   T* response) {
+  if (result.ok()) *response = *std::move(result);
+  return ToGrpcStatus(result.status(), context);
+}
 
 // The inverse, for clients: code, message and every detail as a payload.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -1,0 +1,95 @@
+// ticket_server: TicketService as its own process.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "libs/auth/service_credential.h"
+#include "libs/auth/token_resolver.h"
+#include "libs/clients/auth_client.h"
+#include "libs/clients/call_context.h"
+#include "libs/clock/clock.h"
+#include "libs/log/log.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/shutdown_signal.h"
+#include "services/ticket/ticket_component.h"
+
+ABSL_FLAG(int, port, 0, "gRPC port; 0 picks a free one.");
+ABSL_FLAG(std::string, bind_address, "127.0.0.1", "Address to listen on.");
+ABSL_FLAG(std::string, data_dir, "./data", "Directory of tickets.db.");
+ABSL_FLAG(std::string, service_token_file, "",
+          "File holding the service credential shared by Helpdesk services.");
+ABSL_FLAG(std::string, auth_target, "127.0.0.1:50052",
+          "host:port of the auth service.");
+ABSL_FLAG(std::string, ticket_target, "", "Unused by tickets.");
+ABSL_FLAG(std::string, audit_target, "127.0.0.1:50053",
+          "host:port of the audit service (events wait until it is up).");
+ABSL_FLAG(std::string, notification_target, "", "Unused by tickets.");
+ABSL_FLAG(std::string, jobs_target, "127.0.0.1:50055",
+          "host:port of the jobs service (jobs wait until it is up).");
+ABSL_FLAG(bool, rate_limits, true, "false turns every limiter off.");
+ABSL_FLAG(absl::Duration, escalate_after, absl::Hours(24),
+          "Default age at which OPEN tickets escalate.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "Time in-flight calls get to finish on SIGINT/SIGTERM.");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  helpdesk::InitLogging("ticket");
+  helpdesk::rpc::BlockShutdownSignals();
+
+  auto token = helpdesk::auth::LoadOrGenerateServiceToken(
+      absl::GetFlag(FLAGS_service_token_file));
+  if (!token.ok()) {
+    std::cerr << "ticket_server: " << token.status().message() << "\n";
+    return 1;
+  }
+  helpdesk::RealClock clock;
+  helpdesk::ticket::TicketComponentOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.service_token = *token;
+  options.service.rate_limits = absl::GetFlag(FLAGS_rate_limits);
+  options.service.escalate_after = absl::GetFlag(FLAGS_escalate_after);
+  options.service.page_token_key = absl::StrCat("page-tokens:", *token);
+  std::error_code ignored;
+  std::filesystem::create_directories(options.data_dir, ignored);
+
+  auto auth_channel =
+      helpdesk::clients::PeerChannel(absl::GetFlag(FLAGS_auth_target));
+  auto component = helpdesk::ticket::TicketComponent::Create(options, &clock);
+  if (!component.ok()) {
+    std::cerr << "ticket_server: " << component.status().message() << "\n";
+    return 1;
+  }
+  helpdesk::clients::AuthClient auth_client({auth_channel, *token});
+  helpdesk::auth::CachingTokenResolver resolver(&auth_client, &clock, {});
+
+  helpdesk::rpc::ServerOptions server_options;
+  server_options.bind_address = absl::GetFlag(FLAGS_bind_address);
+  server_options.port = absl::GetFlag(FLAGS_port);
+  auto server = (*component)->Serve(std::move(server_options), &resolver);
+  if (!server.ok()) {
+    std::cerr << "ticket_server: " << server.status().message() << "\n";
+    return 1;
+  }
+  auto started =
+      (*component)
+          ->StartBackgroundWork({auth_channel,
+                                 helpdesk::clients::PeerChannel(
+                                     absl::GetFlag(FLAGS_audit_target)),
+                                 helpdesk::clients::PeerChannel(
+                                     absl::GetFlag(FLAGS_jobs_target))});
+  if (!started.ok()) {
+    std::cerr << "ticket_server: " << started.message() << "\n";
+    return 1;
+  }
+  std::cout << "grpc_port=" << (*server)->port() << std::endl;
+
+  helpdesk::rpc::WaitForShutdownSignal();
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  return 0;
+}

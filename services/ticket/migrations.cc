@@ -1,0 +1,53 @@
+#include "services/ticket/migrations.h"
+
+#include "absl/types/span.h"
+#include "libs/db/migration.h"
+#include "libs/outbox/outbox.h"
+
+namespace helpdesk::ticket {
+namespace {
+
+// Times are unix microseconds; escalate_time 0 means "never escalated";
+// assignee_id 0 means unassigned. tickets_fts is an external-content FTS5
+// index over title and body that the store keeps in step with every insert
+// and update (same transaction).
+constexpr char kTicketsSql[] = R"sql(
+CREATE TABLE tickets (
+  id INTEGER PRIMARY KEY,
+  requester_id INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  assignee_id INTEGER NOT NULL DEFAULT 0,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  escalate_time INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tickets_by_requester ON tickets (requester_id, status);
+CREATE INDEX tickets_by_status ON tickets (status);
+CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status);
+CREATE INDEX tickets_overdue ON tickets (status, escalate_time, create_time);
+CREATE VIRTUAL TABLE tickets_fts USING fts5(
+  title, body, content = 'tickets', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE notes (
+  id INTEGER PRIMARY KEY,
+  ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+  author_id INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  create_time INTEGER NOT NULL
+);
+CREATE INDEX notes_by_ticket ON notes (ticket_id);
+)sql";
+
+constexpr db::Migration kMigrations[] = {
+    {1, "tickets, full-text index, notes", kTicketsSql},
+    outbox::OutboxMigration(2),
+};
+
+}  // namespace
+
+absl::Span<const db::Migration> TicketMigrations() { return kMigrations; }
+
+}  // namespace helpdesk::ticket

@@ -1,0 +1,536 @@
+#include "services/ticket/ticket_service.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/auth/principal.h"
+#include "libs/log/log.h"
+#include "libs/rpc/status_conversion.h"
+#include "libs/status/error_details.h"
+#include "libs/status/status_macros.h"
+#include "services/ticket/ticket_events.h"
+#include "services/ticket/ticket_validation.h"
+
+namespace helpdesk::ticket {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+using ::helpdesk::auth::v1::User;
+using ::helpdesk::tickets::v1::Ticket;
+
+constexpr int kMaxEscalationBatch = 1000;
+constexpr int kDefaultEscalationBatch = 50;
+constexpr int kMaxEscalatedIdsReported = 1000;
+constexpr int kFullViewLimit = 1000;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+// The fields a request without an update mask sets: those holding a
+// non-default value, except the id that names the ticket.
+std::vector<std::string> PresentFields(const Ticket& ticket) {
+  std::vector<std::string> paths;
+  const auto* reflection = ticket.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(ticket, &fields);
+  for (const auto* field : fields) {
+    if (field->name() != "id") paths.push_back(field->name());
+  }
+  return paths;
+}
+
+absl::StatusOr<std::optional<int64_t>> ParseAssignee(absl::string_view value,
+                                                     int64_t caller_id) {
+  if (value.empty()) return std::optional<int64_t>();
+  if (value == "me") return std::optional<int64_t>(caller_id);
+  if (value == "unassigned") return std::optional<int64_t>(0);
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(value, &id) || id <= 0) {
+    return InvalidArgumentWithViolations(
+        "invalid assignee filter",
+        {{"assignee", "must be 'me', 'unassigned' or a user id"}});
+  }
+  return std::optional<int64_t>(id);
+}
+
+std::string Authorization(const grpc::ServerContext& context) {
+  auto it = context.client_metadata().find("authorization");
+  if (it == context.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
+                                     TicketServiceOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      page_tokens_(options_.page_token_key),
+      create_limiter_(
+          ratelimit::RateLimiter::Options{options_.create_per_user, 100000,
+                                          options_.rate_limits},
+          clock) {}
+
+void TicketServiceImpl::NotifyRelay() {
+  if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();
+}
+
+TicketServiceImpl::UserNames TicketServiceImpl::LookUpUsers(
+    std::vector<int64_t> ids) {
+  UserNames users;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ids.erase(std::remove(ids.begin(), ids.end(), 0), ids.end());
+  clients::AuthClient* directory = users_.load();
+  if (ids.empty() || directory == nullptr) return users;
+  absl::StatusOr<std::vector<User>> found = directory->BatchGetUsers(ids);
+  if (!found.ok()) {
+    LogWarning("user_lookup_failed", {{"error", found.status().ToString()}});
+    return users;
+  }
+  for (User& user : *found) users[user.id()] = std::move(user);
+  return users;
+}
+
+Ticket TicketServiceImpl::ToProto(const TicketRecord& record,
+                                  const UserNames& users) const {
+  Ticket ticket;
+  ticket.set_id(record.id);
+  ticket.set_requester_id(record.requester_id);
+  if (auto it = users.find(record.requester_id); it != users.end()) {
+    ticket.set_requester_name(it->second.name());
+    ticket.set_requester_email(it->second.email());
+  }
+  ticket.set_title(record.title);
+  ticket.set_body(record.body);
+  ticket.set_status(record.status);
+  ticket.set_assignee_id(record.assignee_id);
+  if (auto it = users.find(record.assignee_id); it != users.end()) {
+    ticket.set_assignee_name(it->second.name());
+  }
+  *ticket.mutable_create_time() = ToTimestamp(record.create_time);
+  *ticket.mutable_update_time() = ToTimestamp(record.update_time);
+  if (record.escalate_time) {
+    *ticket.mutable_escalate_time() = ToTimestamp(*record.escalate_time);
+  }
+  return ticket;
+}
+
+tickets::v1::Note TicketServiceImpl::ToProto(const NoteRecord& record,
+                                             const UserNames& users) const {
+  tickets::v1::Note note;
+  note.set_id(record.id);
+  note.set_ticket_id(record.ticket_id);
+  note.set_author_id(record.author_id);
+  if (auto it = users.find(record.author_id); it != users.end()) {
+    note.set_author_name(it->second.name());
+  }
+  note.set_body(record.body);
+  *note.mutable_create_time() = ToTimestamp(record.create_time);
+  return note;
+}
+
+absl::StatusOr<TicketRecord> TicketServiceImpl::VisibleTicket(
+    const auth::Principal& caller, int64_t id) {
+  if (id <= 0) return absl::NotFoundError("no such ticket");
+  ASSIGN_OR_RETURN(TicketRecord ticket, store_->Get(id));
+  if (!caller.is_admin() && ticket.requester_id != caller.user_id) {
+    return absl::NotFoundError("no such ticket");
+  }
+  return ticket;
+}
+
+grpc::Status TicketServiceImpl::CreateTicket(
+    grpc::ServerContext* context,
+    const tickets::v1::CreateTicketRequest* request, Ticket* response) {
+  return rpc::Reply(context, DoCreate(*context, *request), response);
+}
+
+absl::StatusOr<Ticket> TicketServiceImpl::DoCreate(
+    const grpc::ServerContext& context,
+    const tickets::v1::CreateTicketRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller,
+                   auth::RequireRole(context, User::USER));
+  std::vector<FieldViolation> violations;
+  TicketRecord ticket;
+  ticket.title =
+      NormalizeTitle(request.ticket().title(), "ticket.title", &violations);
+  ticket.body =
+      NormalizeBody(request.ticket().body(), "ticket.body", &violations);
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("the ticket has errors", violations);
+  }
+  RETURN_IF_ERROR(create_limiter_.Acquire(
+      absl::StrCat(caller.user_id), "too many new tickets; try again later"));
+  ticket.requester_id = caller.user_id;
+  ticket.status = Ticket::OPEN;
+  ticket.create_time = ticket.update_time = clock_->Now();
+  ASSIGN_OR_RETURN(TicketRecord stored,
+                   store_->Create(ticket, [&](const TicketRecord& created) {
+                     return TicketCreatedEvents(created, ticket.create_time);
+                   }));
+  NotifyRelay();
+  return ToProto(stored, LookUpUsers({stored.requester_id}));
+}
+
+grpc::Status TicketServiceImpl::GetTicket(
+    grpc::ServerContext* context, const tickets::v1::GetTicketRequest* request,
+    Ticket* response) {
+  return rpc::Reply(context, DoGet(*context, *request), response);
+}
+
+absl::StatusOr<Ticket> TicketServiceImpl::DoGet(
+    const grpc::ServerContext& context,
+    const tickets::v1::GetTicketRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller, auth::RequireSignedIn(context));
+  ASSIGN_OR_RETURN(TicketRecord record, VisibleTicket(caller, request.id()));
+  if (request.view() != tickets::v1::TICKET_VIEW_FULL) {
+    return ToProto(record,
+                   LookUpUsers({record.requester_id, record.assignee_id}));
+  }
+  if (!caller.is_admin()) {
+    return absl::PermissionDeniedError("TICKET_VIEW_FULL is for admins");
+  }
+  ASSIGN_OR_RETURN(std::vector<NoteRecord> notes,
+                   store_->ListNotes(record.id, 0, kFullViewLimit));
+  clients::AuditReader* audit = audit_.load();
+  if (audit == nullptr) {
+    return absl::UnavailableError("the audit history is not available");
+  }
+  ASSIGN_OR_RETURN(auto history, audit->EntityHistory("ticket", record.id,
+                                                      Authorization(context)));
+  std::vector<int64_t> ids = {record.requester_id, record.assignee_id};
+  for (const NoteRecord& note : notes) ids.push_back(note.author_id);
+  const UserNames users = LookUpUsers(std::move(ids));
+  Ticket ticket = ToProto(record, users);
+  for (const NoteRecord& note : notes)
+    *ticket.add_notes() = ToProto(note, users);
+  for (auto& event : history) *ticket.add_history() = std::move(event);
+  return ticket;
+}
+
+grpc::Status TicketServiceImpl::ListTickets(
+    grpc::ServerContext* context,
+    const tickets::v1::ListTicketsRequest* request,
+    tickets::v1::ListTicketsResponse* response) {
+  return rpc::Reply(context, DoList(*context, *request), response);
+}
+
+absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
+    const grpc::ServerContext& context,
+    const tickets::v1::ListTicketsRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller, auth::RequireSignedIn(context));
+  ASSIGN_OR_RETURN(int page_size,
+                   paging::EffectivePageSize(request.page_size()));
+  std::vector<FieldViolation> violations;
+  const std::string query = NormalizeQuery(request.query(), &violations);
+  if (!Ticket::Status_IsValid(request.status())) {
+    violations.push_back({"status", "unknown status"});
+  }
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("invalid filter", violations);
+  }
+  TicketFilter filter;
+  filter.requester_id = caller.is_admin() ? 0 : caller.user_id;
+  filter.status = request.status();
+  ASSIGN_OR_RETURN(filter.assignee_id,
+                   ParseAssignee(request.assignee(), caller.user_id));
+  filter.match = FtsQuery(query);
+
+  const std::string scope = absl::StrCat(
+      "ListTickets/requester=", filter.requester_id, "/status=", filter.status,
+      "/assignee=", request.assignee().size(), ":", request.assignee(),
+      "/me=", caller.user_id, "/query=", query.size(), ":", query);
+  int64_t before_id = 0;
+  int64_t total = -1;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(std::string cursor,
+                     page_tokens_.Decode(scope, request.page_token()));
+    std::pair<std::string, std::string> parts =
+        absl::StrSplit(cursor, absl::MaxSplits(':', 1));
+    if (!absl::SimpleAtoi(parts.first, &before_id) ||
+        !absl::SimpleAtoi(parts.second, &total)) {
+      return absl::InvalidArgumentError("invalid page_token");
+    }
+  }
+  // The count is taken when a listing starts and carried in the page token,
+  // so later pages cost only their own rows.
+  if (total < 0) {
+    ASSIGN_OR_RETURN(total, store_->Count(filter));
+  }
+  ASSIGN_OR_RETURN(std::vector<TicketRecord> tickets,
+                   store_->List(filter, before_id, page_size + 1));
+  const bool more = static_cast<int>(tickets.size()) > page_size;
+  if (more) tickets.pop_back();
+
+  std::vector<int64_t> ids;
+  for (const TicketRecord& ticket : tickets) {
+    ids.push_back(ticket.requester_id);
+    ids.push_back(ticket.assignee_id);
+  }
+  const UserNames users = LookUpUsers(std::move(ids));
+  tickets::v1::ListTicketsResponse response;
+  for (const TicketRecord& ticket : tickets) {
+    *response.add_tickets() = ToProto(ticket, users);
+  }
+  response.set_total_size(static_cast<int32_t>(total));
+  if (more) {
+    response.set_next_page_token(page_tokens_.Encode(
+        scope, absl::StrCat(tickets.back().id, ":", total)));
+  }
+  return response;
+}
+
+grpc::Status TicketServiceImpl::UpdateTicket(
+    grpc::ServerContext* context,
+    const tickets::v1::UpdateTicketRequest* request, Ticket* response) {
+  return rpc::Reply(context, DoUpdate(*context, *request), response);
+}
+
+absl::StatusOr<Ticket> TicketServiceImpl::DoUpdate(
+    const grpc::ServerContext& context,
+    const tickets::v1::UpdateTicketRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller, auth::RequireSignedIn(context));
+  const Ticket& patch = request.ticket();
+  ASSIGN_OR_RETURN(TicketRecord current, VisibleTicket(caller, patch.id()));
+
+  std::vector<std::string> paths(request.update_mask().paths().begin(),
+                                 request.update_mask().paths().end());
+  if (!request.has_update_mask()) paths = PresentFields(patch);
+  if (paths.empty()) {
+    return InvalidArgumentWithViolations("nothing to update",
+                                         {{"update_mask", "names no field"}});
+  }
+  const bool owner = current.requester_id == caller.user_id;
+  std::vector<FieldViolation> violations;
+  TicketRecord wanted = current;
+  for (const std::string& path : paths) {
+    if (Ticket::descriptor()->FindFieldByName(path) == nullptr) {
+      return InvalidArgumentWithViolations(
+          "invalid update_mask",
+          {{"update_mask",
+            absl::StrCat("'", path, "' is not a Ticket field")}});
+    }
+    const bool allowed = ((path == "title" || path == "body") && owner) ||
+                         (path == "status" && caller.is_admin());
+    if (!allowed) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("you may not change the ticket's ", path));
+    }
+    if (path == "title") {
+      wanted.title = NormalizeTitle(patch.title(), "ticket.title", &violations);
+    } else if (path == "body") {
+      wanted.body = NormalizeBody(patch.body(), "ticket.body", &violations);
+    } else if (patch.status() == Ticket::STATUS_UNSPECIFIED ||
+               !Ticket::Status_IsValid(patch.status())) {
+      violations.push_back({"ticket.status", "must be a valid status"});
+    } else {
+      wanted.status = patch.status();
+    }
+  }
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("the update has errors", violations);
+  }
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(
+      TicketRecord updated,
+      store_->Update(
+          current.id, now,
+          [&](TicketRecord& ticket) -> absl::StatusOr<std::vector<OutboxItem>> {
+            const TicketRecord before = ticket;
+            ticket.title = wanted.title;
+            ticket.body = wanted.body;
+            ticket.status = wanted.status;
+            std::vector<OutboxItem> items;
+            if (ticket.title != before.title || ticket.body != before.body) {
+              items = TicketEditedEvents(before, ticket, caller.user_id, now);
+            }
+            if (ticket.status != before.status) {
+              for (OutboxItem& item :
+                   StatusChangedEvents(before, ticket, caller.user_id, now)) {
+                items.push_back(std::move(item));
+              }
+            }
+            return items;
+          }));
+  NotifyRelay();
+  return ToProto(updated,
+                 LookUpUsers({updated.requester_id, updated.assignee_id}));
+}
+
+grpc::Status TicketServiceImpl::AssignTicket(
+    grpc::ServerContext* context,
+    const tickets::v1::AssignTicketRequest* request, Ticket* response) {
+  return rpc::Reply(context, DoAssign(*context, *request), response);
+}
+
+absl::StatusOr<Ticket> TicketServiceImpl::DoAssign(
+    const grpc::ServerContext& context,
+    const tickets::v1::AssignTicketRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller,
+                   auth::RequireRole(context, User::ADMIN));
+  ASSIGN_OR_RETURN(TicketRecord current, VisibleTicket(caller, request.id()));
+  UserNames users;
+  if (request.assignee_id() != 0) {
+    clients::AuthClient* directory = users_.load();
+    if (directory == nullptr) {
+      return absl::UnavailableError("user directory unavailable");
+    }
+    const int64_t ids[] = {request.assignee_id()};
+    ASSIGN_OR_RETURN(std::vector<User> found, directory->BatchGetUsers(ids));
+    if (found.empty() || found[0].role() != User::ADMIN) {
+      return InvalidArgumentWithViolations(
+          "tickets can only be assigned to admins",
+          {{"assignee_id", "is not the id of an admin"}});
+    }
+  }
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(
+      TicketRecord updated,
+      store_->Update(
+          current.id, now,
+          [&](TicketRecord& ticket) -> absl::StatusOr<std::vector<OutboxItem>> {
+            if (ticket.assignee_id == request.assignee_id()) {
+              return std::vector<OutboxItem>();  // no-op
+            }
+            const TicketRecord before = ticket;
+            ticket.assignee_id = request.assignee_id();
+            return AssignmentEvents(before, ticket, caller.user_id, now);
+          }));
+  NotifyRelay();
+  return ToProto(updated,
+                 LookUpUsers({updated.requester_id, updated.assignee_id}));
+}
+
+grpc::Status TicketServiceImpl::CreateNote(
+    grpc::ServerContext* context, const tickets::v1::CreateNoteRequest* request,
+    tickets::v1::Note* response) {
+  return rpc::Reply(context, DoCreateNote(*context, *request), response);
+}
+
+absl::StatusOr<tickets::v1::Note> TicketServiceImpl::DoCreateNote(
+    const grpc::ServerContext& context,
+    const tickets::v1::CreateNoteRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller,
+                   auth::RequireRole(context, User::ADMIN));
+  std::vector<FieldViolation> violations;
+  NoteRecord note;
+  note.body =
+      NormalizeNoteBody(request.note().body(), "note.body", &violations);
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("the note has errors", violations);
+  }
+  note.ticket_id = request.ticket_id();
+  note.author_id = caller.user_id;
+  note.create_time = clock_->Now();
+  ASSIGN_OR_RETURN(NoteRecord stored,
+                   store_->CreateNote(note, [&](const NoteRecord& created) {
+                     return NoteCreatedEvents(created, note.create_time);
+                   }));
+  NotifyRelay();
+  return ToProto(stored, LookUpUsers({stored.author_id}));
+}
+
+grpc::Status TicketServiceImpl::ListNotes(
+    grpc::ServerContext* context, const tickets::v1::ListNotesRequest* request,
+    tickets::v1::ListNotesResponse* response) {
+  return rpc::Reply(context, DoListNotes(*context, *request), response);
+}
+
+absl::StatusOr<tickets::v1::ListNotesResponse> TicketServiceImpl::DoListNotes(
+    const grpc::ServerContext& context,
+    const tickets::v1::ListNotesRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller,
+                   auth::RequireRole(context, User::ADMIN));
+  ASSIGN_OR_RETURN(TicketRecord ticket,
+                   VisibleTicket(caller, request.ticket_id()));
+  ASSIGN_OR_RETURN(int page_size,
+                   paging::EffectivePageSize(request.page_size()));
+  const std::string scope = absl::StrCat("ListNotes/ticket=", ticket.id);
+  int64_t after_id = 0;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(std::string cursor,
+                     page_tokens_.Decode(scope, request.page_token()));
+    if (!absl::SimpleAtoi(cursor, &after_id)) {
+      return absl::InvalidArgumentError("invalid page_token");
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<NoteRecord> notes,
+                   store_->ListNotes(ticket.id, after_id, page_size + 1));
+  const bool more = static_cast<int>(notes.size()) > page_size;
+  if (more) notes.pop_back();
+  std::vector<int64_t> ids;
+  for (const NoteRecord& note : notes) ids.push_back(note.author_id);
+  const UserNames users = LookUpUsers(std::move(ids));
+  tickets::v1::ListNotesResponse response;
+  for (const NoteRecord& note : notes) {
+    *response.add_notes() = ToProto(note, users);
+  }
+  if (more) {
+    response.set_next_page_token(
+        page_tokens_.Encode(scope, absl::StrCat(notes.back().id)));
+  }
+  return response;
+}
+
+grpc::Status TicketServiceImpl::EscalateOverdue(
+    grpc::ServerContext* context,
+    const tickets::v1::EscalateOverdueRequest* request,
+    tickets::v1::EscalateOverdueResponse* response) {
+  return rpc::Reply(context, DoEscalate(*context, *request), response);
+}
+
+absl::StatusOr<tickets::v1::EscalateOverdueResponse>
+TicketServiceImpl::DoEscalate(
+    const grpc::ServerContext& context,
+    const tickets::v1::EscalateOverdueRequest& request) {
+  RETURN_IF_ERROR(auth::RequireServiceCaller(context));
+  absl::Duration older_than = options_.escalate_after;
+  if (request.has_older_than()) {
+    older_than = absl::Milliseconds(
+        TimeUtil::DurationToMilliseconds(request.older_than()));
+  }
+  if (older_than <= absl::ZeroDuration() || request.batch_size() < 0) {
+    return InvalidArgumentWithViolations(
+        "invalid escalation request", {{"older_than", "must be positive"},
+                                       {"batch_size", "must not be negative"}});
+  }
+  const int batch = request.batch_size() == 0
+                        ? kDefaultEscalationBatch
+                        : std::min(request.batch_size(), kMaxEscalationBatch);
+  const absl::Time now = clock_->Now();
+  tickets::v1::EscalateOverdueResponse response;
+  // One transaction per batch, until a batch comes back short.
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<TicketRecord> escalated,
+                     store_->EscalateOverdue(now - older_than, now, batch,
+                                             [&](const TicketRecord& ticket) {
+                                               return EscalatedEvents(ticket,
+                                                                      now);
+                                             }));
+    response.set_escalated_count(response.escalated_count() +
+                                 static_cast<int32_t>(escalated.size()));
+    for (const TicketRecord& ticket : escalated) {
+      if (response.ticket_ids_size() < kMaxEscalatedIdsReported) {
+        response.add_ticket_ids(ticket.id);
+      }
+    }
+    if (static_cast<int>(escalated.size()) < batch) break;
+  }
+  if (response.escalated_count() > 0) NotifyRelay();
+  return response;
+}
+
+}  // namespace helpdesk::ticket

@@ -1,0 +1,136 @@
+#ifndef HELPDESK_SERVICES_TICKET_TICKET_SERVICE_H_
+#define HELPDESK_SERVICES_TICKET_TICKET_SERVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "helpdesk/tickets/v1/tickets.grpc.pb.h"
+#include "libs/auth/principal.h"
+#include "libs/clients/audit_client.h"
+#include "libs/clients/auth_client.h"
+#include "libs/clock/clock.h"
+#include "libs/outbox/relay.h"
+#include "libs/paging/page_token.h"
+#include "libs/ratelimit/rate_limiter.h"
+#include "services/ticket/ticket_store.h"
+
+namespace helpdesk::ticket {
+
+struct TicketServiceOptions {
+  ratelimit::RateLimit create_per_user{10, absl::Hours(1)};
+  bool rate_limits = true;
+  // EscalateOverdue's threshold when the request names none.
+  absl::Duration escalate_after = absl::Hours(24);
+  std::string page_token_key;
+};
+
+// helpdesk.tickets.v1.TicketService: tickets, notes, search, role-split
+// updates, assignment and escalation. Every mutation writes its audit event
+// and job to the store's outbox in the same transaction (see
+// ticket_events.h); names and emails come from AuthService in one batch
+// call per response. Synchronous handlers (SQLite and short peer calls).
+//
+// The store, clock and attached peers must outlive the service.
+// Thread-safe.
+class TicketServiceImpl final
+    : public ::helpdesk::tickets::v1::TicketService::Service {
+ public:
+  TicketServiceImpl(TicketStore* store, const Clock* clock,
+                    TicketServiceOptions options);
+
+  // Peers, attached once the channels exist (in helpdeskd, after the shared
+  // server started): the relay to wake after a change enqueued something,
+  // the user directory and the audit reader. Until then names are left
+  // empty, and assignment and the full view answer UNAVAILABLE.
+  void AttachPeers(outbox::OutboxRelay* relay, clients::AuthClient* users,
+                   clients::AuditReader* audit) {
+    users_.store(users);
+    audit_.store(audit);
+    relay_.store(relay);
+  }
+
+  grpc::Status CreateTicket(grpc::ServerContext* context,
+                            const tickets::v1::CreateTicketRequest* request,
+                            tickets::v1::Ticket* response) override;
+  grpc::Status GetTicket(grpc::ServerContext* context,
+                         const tickets::v1::GetTicketRequest* request,
+                         tickets::v1::Ticket* response) override;
+  grpc::Status ListTickets(grpc::ServerContext* context,
+                           const tickets::v1::ListTicketsRequest* request,
+                           tickets::v1::ListTicketsResponse* response) override;
+  grpc::Status UpdateTicket(grpc::ServerContext* context,
+                            const tickets::v1::UpdateTicketRequest* request,
+                            tickets::v1::Ticket* response) override;
+  grpc::Status AssignTicket(grpc::ServerContext* context,
+                            const tickets::v1::AssignTicketRequest* request,
+                            tickets::v1::Ticket* response) override;
+  grpc::Status CreateNote(grpc::ServerContext* context,
+                          const tickets::v1::CreateNoteRequest* request,
+                          tickets::v1::Note* response) override;
+  grpc::Status ListNotes(grpc::ServerContext* context,
+                         const tickets::v1::ListNotesRequest* request,
+                         tickets::v1::ListNotesResponse* response) override;
+  grpc::Status EscalateOverdue(
+      grpc::ServerContext* context,
+      const tickets::v1::EscalateOverdueRequest* request,
+      tickets::v1::EscalateOverdueResponse* response) override;
+
+ private:
+  using UserNames = absl::flat_hash_map<int64_t, ::helpdesk::auth::v1::User>;
+
+  absl::StatusOr<tickets::v1::Ticket> DoCreate(
+      const grpc::ServerContext& context,
+      const tickets::v1::CreateTicketRequest& request);
+  absl::StatusOr<tickets::v1::Ticket> DoGet(
+      const grpc::ServerContext& context,
+      const tickets::v1::GetTicketRequest& request);
+  absl::StatusOr<tickets::v1::ListTicketsResponse> DoList(
+      const grpc::ServerContext& context,
+      const tickets::v1::ListTicketsRequest& request);
+  absl::StatusOr<tickets::v1::Ticket> DoUpdate(
+      const grpc::ServerContext& context,
+      const tickets::v1::UpdateTicketRequest& request);
+  absl::StatusOr<tickets::v1::Ticket> DoAssign(
+      const grpc::ServerContext& context,
+      const tickets::v1::AssignTicketRequest& request);
+  absl::StatusOr<tickets::v1::Note> DoCreateNote(
+      const grpc::ServerContext& context,
+      const tickets::v1::CreateNoteRequest& request);
+  absl::StatusOr<tickets::v1::ListNotesResponse> DoListNotes(
+      const grpc::ServerContext& context,
+      const tickets::v1::ListNotesRequest& request);
+  absl::StatusOr<tickets::v1::EscalateOverdueResponse> DoEscalate(
+      const grpc::ServerContext& context,
+      const tickets::v1::EscalateOverdueRequest& request);
+
+  // The ticket if `caller` may see it: NOT_FOUND for someone else's.
+  absl::StatusOr<TicketRecord> VisibleTicket(const auth::Principal& caller,
+                                             int64_t id);
+  // Users behind `ids` in one AuthService call; empty if auth is down
+  // (names are decoration; the tickets are still served).
+  UserNames LookUpUsers(std::vector<int64_t> ids);
+  tickets::v1::Ticket ToProto(const TicketRecord& ticket,
+                              const UserNames& users) const;
+  tickets::v1::Note ToProto(const NoteRecord& note,
+                            const UserNames& users) const;
+  void NotifyRelay();
+
+  TicketStore* const store_;
+  const Clock* const clock_;
+  std::atomic<clients::AuthClient*> users_{nullptr};
+  std::atomic<clients::AuditReader*> audit_{nullptr};
+  const TicketServiceOptions options_;
+  const paging::PageTokenCodec page_tokens_;
+  ratelimit::RateLimiter create_limiter_;
+  std::atomic<outbox::OutboxRelay*> relay_{nullptr};
+};
+
+}  // namespace helpdesk::ticket
+
+#endif  // HELPDESK_SERVICES_TICKET_TICKET_SERVICE_H_

@@ -1,0 +1,398 @@
+#include "services/ticket/ticket_store.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "SQLiteCpp/Statement.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/db/database.h"
+#include "libs/outbox/outbox.h"
+#include "libs/status/status_macros.h"
+#include "services/ticket/migrations.h"
+
+namespace helpdesk::ticket {
+namespace {
+
+constexpr char kTicketColumns[] =
+    "id, requester_id, title, body, status, assignee_id, create_time, "
+    "update_time, escalate_time";
+
+constexpr char kInsertTicketSql[] =
+    "INSERT INTO tickets (requester_id, title, body, status, assignee_id, "
+    "create_time, update_time, escalate_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kInsertFtsSql[] =
+    "INSERT INTO tickets_fts (rowid, title, body) VALUES (?, ?, ?)";
+constexpr char kDeleteFtsSql[] =
+    "INSERT INTO tickets_fts (tickets_fts, rowid, title, body) "
+    "VALUES ('delete', ?, ?, ?)";
+constexpr char kSelectTicketSql[] =
+    "SELECT id, requester_id, title, body, status, assignee_id, create_time, "
+    "update_time, escalate_time FROM tickets WHERE id = ?";
+constexpr char kUpdateTicketSql[] =
+    "UPDATE tickets SET title = ?, body = ?, status = ?, assignee_id = ?, "
+    "update_time = ?, escalate_time = ? WHERE id = ?";
+constexpr char kTicketExistsSql[] = "SELECT 1 FROM tickets WHERE id = ?";
+constexpr char kCountTicketsSql[] = "SELECT COUNT(*) FROM tickets";
+constexpr char kInsertNoteSql[] =
+    "INSERT INTO notes (ticket_id, author_id, body, create_time) "
+    "VALUES (?, ?, ?, ?)";
+constexpr char kListNotesSql[] =
+    "SELECT id, ticket_id, author_id, body, create_time FROM notes "
+    "WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?";
+constexpr char kSelectOverdueSql[] =
+    "SELECT id, requester_id, title, body, status, assignee_id, create_time, "
+    "update_time, escalate_time FROM tickets "
+    "WHERE status = ? AND escalate_time = 0 AND create_time <= ? "
+    "ORDER BY create_time, id LIMIT ?";
+constexpr char kStampEscalationSql[] =
+    "UPDATE tickets SET escalate_time = ? WHERE id = ?";
+
+TicketRecord ReadTicket(SQLite::Statement& row) {
+  TicketRecord ticket;
+  ticket.id = row.getColumn(0).getInt64();
+  ticket.requester_id = row.getColumn(1).getInt64();
+  ticket.title = row.getColumn(2).getString();
+  ticket.body = row.getColumn(3).getString();
+  ticket.status = static_cast<Status>(row.getColumn(4).getInt());
+  ticket.assignee_id = row.getColumn(5).getInt64();
+  ticket.create_time = absl::FromUnixMicros(row.getColumn(6).getInt64());
+  ticket.update_time = absl::FromUnixMicros(row.getColumn(7).getInt64());
+  const int64_t escalated = row.getColumn(8).getInt64();
+  if (escalated != 0) ticket.escalate_time = absl::FromUnixMicros(escalated);
+  return ticket;
+}
+
+NoteRecord ReadNote(SQLite::Statement& row) {
+  NoteRecord note;
+  note.id = row.getColumn(0).getInt64();
+  note.ticket_id = row.getColumn(1).getInt64();
+  note.author_id = row.getColumn(2).getInt64();
+  note.body = row.getColumn(3).getString();
+  note.create_time = absl::FromUnixMicros(row.getColumn(4).getInt64());
+  return note;
+}
+
+int64_t EscalateMicros(const TicketRecord& ticket) {
+  return ticket.escalate_time ? absl::ToUnixMicros(*ticket.escalate_time) : 0;
+}
+
+// The WHERE clause of a filter; only the conditions in use appear, so each
+// combination is its own cached statement.
+std::string Where(const TicketFilter& filter, bool with_cursor) {
+  std::vector<std::string> conditions;
+  if (filter.requester_id != 0) conditions.push_back("requester_id = ?");
+  if (filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED) {
+    conditions.push_back("status = ?");
+  }
+  if (filter.assignee_id) conditions.push_back("assignee_id = ?");
+  if (!filter.match.empty()) {
+    conditions.push_back(
+        "id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)");
+  }
+  if (with_cursor) conditions.push_back("id < ?");
+  if (conditions.empty()) return "";
+  return absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND "));
+}
+
+int BindFilter(SQLite::Statement& query, const TicketFilter& filter) {
+  int index = 1;
+  if (filter.requester_id != 0) query.bind(index++, filter.requester_id);
+  if (filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED) {
+    query.bind(index++, static_cast<int>(filter.status));
+  }
+  if (filter.assignee_id) query.bind(index++, *filter.assignee_id);
+  if (!filter.match.empty()) query.bind(index++, filter.match);
+  return index;
+}
+
+std::string ListSql(const TicketFilter& filter, bool with_cursor) {
+  return absl::StrCat("SELECT ", kTicketColumns, " FROM tickets",
+                      Where(filter, with_cursor), " ORDER BY id DESC LIMIT ?");
+}
+
+}  // namespace
+
+std::string FtsQuery(absl::string_view input) {
+  std::vector<std::string> terms;
+  for (absl::string_view word : absl::StrSplit(
+           input, absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
+    bool has_word_character = false;
+    for (char c : word) {
+      if (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+          static_cast<unsigned char>(c) >= 0x80) {
+        has_word_character = true;
+        break;
+      }
+    }
+    // A term without letters or digits holds no token; the tokenizer would
+    // drop it anyway.
+    if (!has_word_character) continue;
+    std::string quoted = "\"";
+    for (char c : word) {
+      if (c == '"') quoted.push_back('"');  // "" is a literal quote
+      quoted.push_back(c);
+    }
+    absl::StrAppend(&quoted, "\"*");
+    terms.push_back(std::move(quoted));
+  }
+  return absl::StrJoin(terms, " ");
+}
+
+absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(auto db, db::Database::Open(path, TicketMigrations()));
+  return std::unique_ptr<TicketStore>(new TicketStore(std::move(db)));
+}
+
+absl::Status TicketStore::EnqueueLocked(const std::vector<OutboxItem>& items,
+                                        absl::Time now) {
+  for (const OutboxItem& item : items) {
+    RETURN_IF_ERROR(
+        outbox::Enqueue(*db_, item.destination, item.payload, now).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
+    const TicketRecord& ticket) {
+  ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertTicketSql));
+  insert->bind(1, ticket.requester_id);
+  insert->bind(2, ticket.title);
+  insert->bind(3, ticket.body);
+  insert->bind(4, static_cast<int>(ticket.status));
+  insert->bind(5, ticket.assignee_id);
+  insert->bind(6, absl::ToUnixMicros(ticket.create_time));
+  insert->bind(7, absl::ToUnixMicros(ticket.update_time));
+  insert->bind(8, EscalateMicros(ticket));
+  insert->exec();
+  TicketRecord stored = ticket;
+  stored.id = db_->connection().getLastInsertRowid();
+  ASSIGN_OR_RETURN(SQLite::Statement * fts, db_->Prepare(kInsertFtsSql));
+  fts->bind(1, stored.id);
+  fts->bind(2, stored.title);
+  fts->bind(3, stored.body);
+  fts->exec();
+  return stored;
+}
+
+absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
+                                                 Emitter emit) {
+  absl::MutexLock lock(&mu_);
+  TicketRecord stored;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(stored, InsertLocked(ticket));
+    return EnqueueLocked(emit(stored), ticket.create_time);
+  }));
+  return stored;
+}
+
+absl::StatusOr<TicketRecord> TicketStore::GetLocked(int64_t id) {
+  return db::Guard([&]() -> absl::StatusOr<TicketRecord> {
+    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kSelectTicketSql));
+    query->bind(1, id);
+    if (!query->executeStep()) return absl::NotFoundError("no such ticket");
+    TicketRecord ticket = ReadTicket(*query);
+    query->reset();
+    return ticket;
+  });
+}
+
+absl::StatusOr<TicketRecord> TicketStore::Get(int64_t id) {
+  absl::MutexLock lock(&mu_);
+  return GetLocked(id);
+}
+
+absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
+    const TicketFilter& filter, int64_t before_id, int limit) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<std::vector<TicketRecord>> {
+    ASSIGN_OR_RETURN(SQLite::Statement * query,
+                     db_->Prepare(ListSql(filter, before_id != 0)));
+    int index = BindFilter(*query, filter);
+    if (before_id != 0) query->bind(index++, before_id);
+    query->bind(index, limit);
+    std::vector<TicketRecord> tickets;
+    while (query->executeStep()) tickets.push_back(ReadTicket(*query));
+    return tickets;
+  });
+}
+
+absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(
+        SQLite::Statement * query,
+        db_->Prepare(absl::StrCat(kCountTicketsSql, Where(filter, false))));
+    BindFilter(*query, filter);
+    query->executeStep();
+    const int64_t count = query->getColumn(0).getInt64();
+    query->reset();
+    return count;
+  });
+}
+
+absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
+                                                 Mutator mutate) {
+  absl::MutexLock lock(&mu_);
+  TicketRecord result;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const TicketRecord before, GetLocked(id));
+    TicketRecord after = before;
+    ASSIGN_OR_RETURN(std::vector<OutboxItem> items, mutate(after));
+    const bool changed = after.title != before.title ||
+                         after.body != before.body ||
+                         after.status != before.status ||
+                         after.assignee_id != before.assignee_id ||
+                         after.escalate_time != before.escalate_time;
+    if (!changed) {
+      result = before;
+      return absl::OkStatus();
+    }
+    after.update_time = now;
+    ASSIGN_OR_RETURN(SQLite::Statement * update,
+                     db_->Prepare(kUpdateTicketSql));
+    update->bind(1, after.title);
+    update->bind(2, after.body);
+    update->bind(3, static_cast<int>(after.status));
+    update->bind(4, after.assignee_id);
+    update->bind(5, absl::ToUnixMicros(after.update_time));
+    update->bind(6, EscalateMicros(after));
+    update->bind(7, id);
+    update->exec();
+    if (after.title != before.title || after.body != before.body) {
+      ASSIGN_OR_RETURN(SQLite::Statement * remove, db_->Prepare(kDeleteFtsSql));
+      remove->bind(1, id);
+      remove->bind(2, before.title);
+      remove->bind(3, before.body);
+      remove->exec();
+      ASSIGN_OR_RETURN(SQLite::Statement * add, db_->Prepare(kInsertFtsSql));
+      add->bind(1, id);
+      add->bind(2, after.title);
+      add->bind(3, after.body);
+      add->exec();
+    }
+    RETURN_IF_ERROR(EnqueueLocked(items, now));
+    result = after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<NoteRecord> TicketStore::CreateNote(
+    const NoteRecord& note,
+    absl::FunctionRef<std::vector<OutboxItem>(const NoteRecord&)> emit) {
+  absl::MutexLock lock(&mu_);
+  NoteRecord stored = note;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * exists,
+                     db_->Prepare(kTicketExistsSql));
+    exists->bind(1, note.ticket_id);
+    if (!exists->executeStep()) return absl::NotFoundError("no such ticket");
+    exists->reset();
+    ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertNoteSql));
+    insert->bind(1, note.ticket_id);
+    insert->bind(2, note.author_id);
+    insert->bind(3, note.body);
+    insert->bind(4, absl::ToUnixMicros(note.create_time));
+    insert->exec();
+    stored.id = db_->connection().getLastInsertRowid();
+    return EnqueueLocked(emit(stored), note.create_time);
+  }));
+  return stored;
+}
+
+absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
+    int64_t ticket_id, int64_t after_id, int limit) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<std::vector<NoteRecord>> {
+    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kListNotesSql));
+    query->bind(1, ticket_id);
+    query->bind(2, after_id);
+    query->bind(3, limit);
+    std::vector<NoteRecord> notes;
+    while (query->executeStep()) notes.push_back(ReadNote(*query));
+    return notes;
+  });
+}
+
+absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
+    absl::Time cutoff, absl::Time now, int limit, Emitter emit) {
+  absl::MutexLock lock(&mu_);
+  std::vector<TicketRecord> escalated;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * query,
+                     db_->Prepare(kSelectOverdueSql));
+    query->bind(1, static_cast<int>(::helpdesk::tickets::v1::Ticket::OPEN));
+    query->bind(2, absl::ToUnixMicros(cutoff));
+    query->bind(3, limit);
+    while (query->executeStep()) escalated.push_back(ReadTicket(*query));
+    query->reset();
+    ASSIGN_OR_RETURN(SQLite::Statement * stamp,
+                     db_->Prepare(kStampEscalationSql));
+    for (TicketRecord& ticket : escalated) {
+      ticket.escalate_time = now;
+      stamp->reset();
+      stamp->bind(1, absl::ToUnixMicros(now));
+      stamp->bind(2, ticket.id);
+      stamp->exec();
+      RETURN_IF_ERROR(EnqueueLocked(emit(ticket), now));
+    }
+    return absl::OkStatus();
+  }));
+  return escalated;
+}
+
+absl::StatusOr<bool> TicketStore::SeedIfEmpty(
+    const std::vector<TicketRecord>& tickets,
+    const std::vector<std::vector<NoteRecord>>& notes) {
+  absl::MutexLock lock(&mu_);
+  bool seeded = false;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * count, db_->Prepare(kCountTicketsSql));
+    count->executeStep();
+    const int64_t existing = count->getColumn(0).getInt64();
+    count->reset();
+    if (existing > 0) return absl::OkStatus();
+    ASSIGN_OR_RETURN(SQLite::Statement * insert_note,
+                     db_->Prepare(kInsertNoteSql));
+    for (size_t i = 0; i < tickets.size(); ++i) {
+      ASSIGN_OR_RETURN(TicketRecord stored, InsertLocked(tickets[i]));
+      if (i >= notes.size()) continue;
+      for (const NoteRecord& note : notes[i]) {
+        insert_note->reset();
+        insert_note->bind(1, stored.id);
+        insert_note->bind(2, note.author_id);
+        insert_note->bind(3, note.body);
+        insert_note->bind(4, absl::ToUnixMicros(note.create_time));
+        insert_note->exec();
+      }
+    }
+    seeded = true;
+    return absl::OkStatus();
+  }));
+  return seeded;
+}
+
+absl::StatusOr<std::string> TicketStore::ExplainList(
+    const TicketFilter& filter) {
+  absl::MutexLock lock(&mu_);
+  return db::Guard([&]() -> absl::StatusOr<std::string> {
+    SQLite::Statement explain(db_->connection(),
+                              "EXPLAIN QUERY PLAN " + ListSql(filter, true));
+    std::string plan;
+    while (explain.executeStep()) {
+      absl::StrAppend(&plan, explain.getColumn(3).getString(), "\n");
+    }
+    return plan;
+  });
+}
+
+}  // namespace helpdesk::ticket

@@ -1,0 +1,139 @@
+#ifndef HELPDESK_SERVICES_TICKET_TICKET_STORE_H_
+#define HELPDESK_SERVICES_TICKET_TICKET_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "helpdesk/tickets/v1/tickets.pb.h"
+#include "libs/db/database.h"
+
+namespace helpdesk::ticket {
+
+using Status = ::helpdesk::tickets::v1::Ticket::Status;
+
+struct TicketRecord {
+  int64_t id = 0;
+  int64_t requester_id = 0;
+  std::string title;
+  std::string body;
+  Status status = ::helpdesk::tickets::v1::Ticket::OPEN;
+  int64_t assignee_id = 0;  // 0: unassigned
+  absl::Time create_time;
+  absl::Time update_time;
+  std::optional<absl::Time> escalate_time;
+};
+
+struct NoteRecord {
+  int64_t id = 0;
+  int64_t ticket_id = 0;
+  int64_t author_id = 0;
+  std::string body;
+  absl::Time create_time;
+};
+
+// ListTickets filters; 0 / unspecified / nullopt / "" mean "any".
+struct TicketFilter {
+  int64_t requester_id = 0;
+  Status status = ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED;
+  std::optional<int64_t> assignee_id;  // 0: unassigned
+  std::string match;  // an FTS5 MATCH expression built by FtsQuery()
+};
+
+// Something a change must tell another service, written to the outbox in
+// the change's transaction.
+struct OutboxItem {
+  std::string destination;
+  std::string payload;
+};
+
+// What an update did: the outbox items to emit. An update whose mutator
+// leaves the ticket as it was writes nothing and emits nothing.
+using Mutator =
+    absl::FunctionRef<absl::StatusOr<std::vector<OutboxItem>>(TicketRecord&)>;
+using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
+
+// Every SQL statement of the ticket service: tickets, their full-text
+// index, notes, and the outbox rows each change emits (same transaction).
+// Errors are absl::Status. Thread-safe: one connection behind a mutex.
+class TicketStore final {
+ public:
+  static absl::StatusOr<std::unique_ptr<TicketStore>> Open(
+      const std::string& path);
+
+  // Inserts a ticket (id assigned) and the items `emit` returns for it.
+  absl::StatusOr<TicketRecord> Create(const TicketRecord& ticket, Emitter emit);
+
+  // NOT_FOUND when there is no such ticket.
+  absl::StatusOr<TicketRecord> Get(int64_t id);
+
+  // Tickets matching `filter` with id < before_id (0: from the newest),
+  // newest first, at most `limit`.
+  absl::StatusOr<std::vector<TicketRecord>> List(const TicketFilter& filter,
+                                                 int64_t before_id, int limit);
+  absl::StatusOr<int64_t> Count(const TicketFilter& filter);
+
+  // Loads the ticket, lets `mutate` change it (or refuse with an error, or
+  // leave it as it was), and writes the change with `mutate`'s outbox
+  // items, all in one transaction. `now` becomes update_time on a change.
+  absl::StatusOr<TicketRecord> Update(int64_t id, absl::Time now,
+                                      Mutator mutate);
+
+  // Adds a note to an existing ticket (NOT_FOUND otherwise) with `items`.
+  absl::StatusOr<NoteRecord> CreateNote(
+      const NoteRecord& note,
+      absl::FunctionRef<std::vector<OutboxItem>(const NoteRecord&)> emit);
+  // Notes of a ticket with id > after_id, oldest first.
+  absl::StatusOr<std::vector<NoteRecord>> ListNotes(int64_t ticket_id,
+                                                    int64_t after_id,
+                                                    int limit);
+
+  // Stamps escalate_time = now on up to `limit` OPEN tickets created at or
+  // before `cutoff` that never escalated, with each one's items, in one
+  // transaction. Returns the escalated tickets.
+  absl::StatusOr<std::vector<TicketRecord>> EscalateOverdue(absl::Time cutoff,
+                                                            absl::Time now,
+                                                            int limit,
+                                                            Emitter emit);
+
+  // Inserts `tickets` (ids assigned) and their notes if the store has no
+  // ticket yet; returns whether it did. No outbox items (demo data).
+  absl::StatusOr<bool> SeedIfEmpty(
+      const std::vector<TicketRecord>& tickets,
+      const std::vector<std::vector<NoteRecord>>& notes);
+
+  // SQLite's plan for List (tests pin index use).
+  absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
+
+ private:
+  explicit TicketStore(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+
+  absl::StatusOr<TicketRecord> InsertLocked(const TicketRecord& ticket)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<TicketRecord> GetLocked(int64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EnqueueLocked(const std::vector<OutboxItem>& items,
+                             absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
+};
+
+// An FTS5 MATCH expression for what a person typed: every whitespace-
+// separated term must appear (as a word or a word prefix). Terms are quoted,
+// so FTS operators (AND, OR, NEAR, *, ^, :, parentheses, quotes) and SQL
+// text in the input are only ever searched for, never interpreted. Empty
+// when the input has no terms.
+std::string FtsQuery(absl::string_view input);
+
+}  // namespace helpdesk::ticket
+
+#endif  // HELPDESK_SERVICES_TICKET_TICKET_STORE_H_
