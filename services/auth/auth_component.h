@@ -41,6 +41,7 @@ class AuthComponent final {
   ~AuthComponent();
 
   AuthServiceImpl* service() { return service_.get(); }
+  AuthStore* store() { return store_.get(); }
 
   // A resolver for interceptors in this process: straight from the store,
   // cached for token_cache_ttl.

@@ -12,6 +12,7 @@
 #include "libs/auth/service_credential.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_macros.h"
+#include "services/ticket/demo_tickets.h"
 
 namespace helpdesk {
 
@@ -48,6 +49,26 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
                         absl::StrCat("page-tokens:", service_token)},
                        &daemon->clock_));
 
+  ticket::TicketComponentOptions ticket_options;
+  ticket_options.data_dir = options.data_dir;
+  ticket_options.service_token = service_token;
+  ticket_options.service.rate_limits = options.rate_limits;
+  ticket_options.service.escalate_after = options.escalate_after;
+  ticket_options.service.page_token_key =
+      absl::StrCat("page-tokens:", service_token);
+  ASSIGN_OR_RETURN(daemon->tickets_, ticket::TicketComponent::Create(
+                                         ticket_options, &daemon->clock_));
+  if (options.seed_demo) {
+    auth::AuthStore* users = daemon->auth_->store();
+    RETURN_IF_ERROR(ticket::SeedDemoTickets(
+        *daemon->tickets_->store(), daemon->clock_.Now(),
+        [users](absl::string_view email) -> absl::StatusOr<int64_t> {
+          ASSIGN_OR_RETURN(auth::UserRecord user,
+                           users->FindUserByEmail(email));
+          return user.id;
+        }));
+  }
+
   rpc::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.grpc_port;
@@ -57,15 +78,20 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   ASSIGN_OR_RETURN(daemon->grpc_server_,
                    rpc::RpcServer::Start(
                        std::move(server_options),
-                       {daemon->auth_->service(), daemon->audit_->service()}));
-  RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(
-      daemon->grpc_server_->InProcessChannel()));
+                       {daemon->auth_->service(), daemon->audit_->service(),
+                        daemon->tickets_->service()}));
+  auto internal = daemon->grpc_server_->InProcessChannel();
+  RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(internal));
+  RETURN_IF_ERROR(
+      daemon->tickets_->StartBackgroundWork({internal, internal, internal}));
   return daemon;
 }
 
 void Helpdeskd::Shutdown(absl::Duration grace) {
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
-  auth_.reset();  // stops the relay and the purge after the last call
+  // Relays and background work stop after the last call.
+  tickets_.reset();
+  auth_.reset();
   audit_.reset();
 }
 

@@ -10,6 +10,7 @@
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
+#include "services/ticket/ticket_component.h"
 
 namespace helpdesk {
 
@@ -29,11 +30,11 @@ struct HelpdeskdOptions {
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
 // internal calls over in-process channels.
 //
-// Services are added here as they land; today: auth and audit (plus
-// grpc.health.v1 and reflection); auth's outbox delivers to audit over an
-// in-process channel. A service credential is generated in memory at start;
-// callers' tokens are resolved straight from the auth store. Thread-safe
-// after Start().
+// Services are added here as they land; today: auth, audit and tickets
+// (plus grpc.health.v1 and reflection). Outboxes deliver, and services call
+// each other, over in-process channels to the one server. A service credential
+// is generated in memory at start; callers' tokens are resolved straight from
+// the auth store. Thread-safe after Start().
 class Helpdeskd final {
  public:
   static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
@@ -55,6 +56,7 @@ class Helpdeskd final {
   RealClock clock_;
   std::unique_ptr<auth::AuthComponent> auth_;
   std::unique_ptr<audit::AuditComponent> audit_;
+  std::unique_ptr<ticket::TicketComponent> tickets_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
 };
 

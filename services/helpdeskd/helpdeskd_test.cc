@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "helpdesk/audit/v1/audit.grpc.pb.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
@@ -98,6 +99,37 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
     if (found == 0) absl::SleepFor(absl::Milliseconds(25));
   }
   EXPECT_EQ(found, 1);
+}
+
+TEST(HelpdeskdTest, DemoTicketsAreSeededOnceAndVisibleToTheirOwners) {
+  helpdesk::testing::TempDir dir;
+  HelpdeskdOptions options;
+  options.data_dir = dir.File("data");
+  options.grpc_port = 0;
+  for (int start = 0; start < 2; ++start) {
+    auto daemon = Helpdeskd::Start(options);
+    ASSERT_THAT(daemon, IsOk());
+    auto channel = grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
+        grpc::InsecureChannelCredentials());
+    auto auth = helpdesk::auth::v1::AuthService::NewStub(channel);
+    auto tickets = helpdesk::tickets::v1::TicketService::NewStub(channel);
+    auto list = [&](const std::string& email) {
+      helpdesk::auth::v1::LoginRequest login;
+      login.set_email(email);
+      login.set_password("demo123");
+      helpdesk::auth::v1::LoginResponse session;
+      grpc::ClientContext login_context;
+      EXPECT_TRUE(auth->Login(&login_context, login, &session).ok());
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + session.session_token());
+      helpdesk::tickets::v1::ListTicketsResponse response;
+      EXPECT_TRUE(tickets->ListTickets(&context, {}, &response).ok());
+      return response.total_size();
+    };
+    EXPECT_EQ(list("admina@example.com"), 24);
+    EXPECT_EQ(list("usera@example.com"), 6);
+  }
 }
 
 TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {
