@@ -54,6 +54,8 @@ void HelpdeskFixture::SetUp() {
 }
 
 void HelpdeskFixture::TearDown() {
+  if (tickets_ != nullptr) tickets_->StopBackgroundWork();
+  if (auth_ != nullptr) auth_->StopBackgroundWork();
   if (server_ != nullptr) server_->Shutdown(absl::ZeroDuration());
   tickets_.reset();
   auth_.reset();

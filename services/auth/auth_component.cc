@@ -41,7 +41,9 @@ absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
   return component;
 }
 
-AuthComponent::~AuthComponent() {
+AuthComponent::~AuthComponent() { StopBackgroundWork(); }
+
+void AuthComponent::StopBackgroundWork() {
   if (purger_ != nullptr) purger_->Stop();
   if (relay_ != nullptr) relay_->Stop();
 }

@@ -54,6 +54,11 @@ class AuthComponent final {
 
   outbox::OutboxRelay* relay() { return relay_.get(); }
 
+  // Stops the relay and the purge (idempotent). Call it before the server
+  // whose in-process channel the relay uses shuts down; events enqueued
+  // afterwards wait in the outbox for the next start.
+  void StopBackgroundWork();
+
   // Starts a server for auth alone (auth_server, tests, benchmarks): the
   // service behind the auth interceptor, on `options`' address.
   absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(

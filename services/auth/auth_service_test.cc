@@ -47,8 +47,14 @@ class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(TestArgon2()); }
 
-  void Start(PasswordHasher::Params argon2, bool seed_demo = true) {
+  // The relay may use the server's in-process channel: stop it first.
+  void TearDown() override {
+    if (component_ != nullptr) component_->StopBackgroundWork();
     server_.reset();
+  }
+
+  void Start(PasswordHasher::Params argon2, bool seed_demo = true) {
+    TearDown();
     component_.reset();
     AuthComponentOptions options;
     options.data_dir = dir_.path().string();

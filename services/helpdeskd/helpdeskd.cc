@@ -88,6 +88,11 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
 }
 
 void Helpdeskd::Shutdown(absl::Duration grace) {
+  // Relays first: they call services over in-process channels, which must
+  // not outlive the server. What in-flight calls enqueue meanwhile waits in
+  // the outboxes for the next start.
+  if (auth_ != nullptr) auth_->StopBackgroundWork();
+  if (tickets_ != nullptr) tickets_->StopBackgroundWork();
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
   // Relays and background work stop after the last call.
   tickets_.reset();

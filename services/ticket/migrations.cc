@@ -10,7 +10,11 @@ namespace {
 // Times are unix microseconds; escalate_time 0 means "never escalated";
 // assignee_id 0 means unassigned. tickets_fts is an external-content FTS5
 // index over title and body that the store keeps in step with every insert
-// and update (same transaction).
+// and update (same transaction). Every listing filter has an index whose
+// rowid order serves "newest first" directly. ticket_counts and
+// ticket_totals hold how many tickets each (requester, assignee, status)
+// and (assignee, status) has, maintained with every change, so total_size
+// never counts rows.
 constexpr char kTicketsSql[] = R"sql(
 CREATE TABLE tickets (
   id INTEGER PRIMARY KEY,
@@ -23,10 +27,25 @@ CREATE TABLE tickets (
   update_time INTEGER NOT NULL,
   escalate_time INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX tickets_by_requester ON tickets (requester_id, status);
+CREATE INDEX tickets_by_requester ON tickets (requester_id);
+CREATE INDEX tickets_by_requester_status ON tickets (requester_id, status);
 CREATE INDEX tickets_by_status ON tickets (status);
-CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status);
+CREATE INDEX tickets_by_assignee ON tickets (assignee_id);
+CREATE INDEX tickets_by_assignee_status ON tickets (assignee_id, status);
 CREATE INDEX tickets_overdue ON tickets (status, escalate_time, create_time);
+CREATE TABLE ticket_counts (
+  requester_id INTEGER NOT NULL,
+  assignee_id INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (requester_id, assignee_id, status)
+) WITHOUT ROWID;
+CREATE TABLE ticket_totals (
+  assignee_id INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (assignee_id, status)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE tickets_fts USING fts5(
   title, body, content = 'tickets', content_rowid = 'id',
   tokenize = 'unicode61 remove_diacritics 2'

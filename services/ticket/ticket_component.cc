@@ -34,7 +34,9 @@ absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
   return component;
 }
 
-TicketComponent::~TicketComponent() {
+TicketComponent::~TicketComponent() { StopBackgroundWork(); }
+
+void TicketComponent::StopBackgroundWork() {
   if (relay_ != nullptr) relay_->Stop();
 }
 

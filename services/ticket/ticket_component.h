@@ -50,6 +50,10 @@ class TicketComponent final {
   // Connects the peers and starts the outbox relay's thread.
   absl::Status StartBackgroundWork(TicketPeers peers);
 
+  // Stops the relay (idempotent). Call it before the server whose
+  // in-process channel the relay uses shuts down.
+  void StopBackgroundWork();
+
   // Starts a server for tickets alone, resolving callers through `resolver`.
   absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(
       rpc::ServerOptions options, auth::TokenResolver* resolver);

@@ -84,38 +84,107 @@ int64_t EscalateMicros(const TicketRecord& ticket) {
   return ticket.escalate_time ? absl::ToUnixMicros(*ticket.escalate_time) : 0;
 }
 
-// The WHERE clause of a filter; only the conditions in use appear, so each
-// combination is its own cached statement.
-std::string Where(const TicketFilter& filter, bool with_cursor) {
-  std::vector<std::string> conditions;
-  if (filter.requester_id != 0) conditions.push_back("requester_id = ?");
-  if (filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED) {
-    conditions.push_back("status = ?");
-  }
-  if (filter.assignee_id) conditions.push_back("assignee_id = ?");
-  if (!filter.match.empty()) {
-    conditions.push_back(
-        "id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)");
-  }
-  if (with_cursor) conditions.push_back("id < ?");
-  if (conditions.empty()) return "";
-  return absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND "));
+constexpr char kTicketColumnsOfT[] =
+    "t.id, t.requester_id, t.title, t.body, t.status, t.assignee_id, "
+    "t.create_time, t.update_time, t.escalate_time";
+constexpr char kAdjustCountsSql[] =
+    "INSERT INTO ticket_counts (requester_id, assignee_id, status, n) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (requester_id, assignee_id, status) "
+    "DO UPDATE SET n = n + excluded.n";
+constexpr char kAdjustTotalsSql[] =
+    "INSERT INTO ticket_totals (assignee_id, status, n) VALUES (?, ?, ?) "
+    "ON CONFLICT (assignee_id, status) DO UPDATE SET n = n + excluded.n";
+// A search's total is counted exactly up to this many matches.
+constexpr int kMaxCountedMatches = 10'000;
+
+bool HasStatus(const TicketFilter& filter) {
+  return filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED;
 }
 
+// The index for a listing without search: the most selective filter's,
+// with the status when both are given. Pinned with INDEXED BY: SQLite
+// without statistics may otherwise take an index whose order does not
+// serve ORDER BY id and sort every match.
+const char* IndexFor(const TicketFilter& filter) {
+  if (filter.requester_id != 0) {
+    return HasStatus(filter) ? "tickets_by_requester_status"
+                             : "tickets_by_requester";
+  }
+  if (filter.assignee_id) {
+    return HasStatus(filter) ? "tickets_by_assignee_status"
+                             : "tickets_by_assignee";
+  }
+  if (HasStatus(filter)) return "tickets_by_status";
+  return nullptr;
+}
+
+// The filter's conditions on `t` (the tickets table), in binding order.
+std::vector<std::string> Conditions(const TicketFilter& filter,
+                                    absl::string_view t) {
+  std::vector<std::string> conditions;
+  if (filter.requester_id != 0) {
+    conditions.push_back(absl::StrCat(t, "requester_id = ?"));
+  }
+  if (HasStatus(filter)) conditions.push_back(absl::StrCat(t, "status = ?"));
+  if (filter.assignee_id) {
+    conditions.push_back(absl::StrCat(t, "assignee_id = ?"));
+  }
+  return conditions;
+}
+
+// Binds the filter's values in the order of its SQL: the search first
+// (when there is one), then Conditions().
 int BindFilter(SQLite::Statement& query, const TicketFilter& filter) {
   int index = 1;
-  if (filter.requester_id != 0) query.bind(index++, filter.requester_id);
-  if (filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED) {
-    query.bind(index++, static_cast<int>(filter.status));
-  }
-  if (filter.assignee_id) query.bind(index++, *filter.assignee_id);
   if (!filter.match.empty()) query.bind(index++, filter.match);
+  if (filter.requester_id != 0) query.bind(index++, filter.requester_id);
+  if (HasStatus(filter)) query.bind(index++, static_cast<int>(filter.status));
+  if (filter.assignee_id) query.bind(index++, *filter.assignee_id);
   return index;
 }
 
+// A search walks the full-text index newest first (FTS5 serves ORDER BY
+// rowid DESC and rowid < ? itself) and checks the other filters per match,
+// stopping at the page's end.
+std::string SearchFrom(const TicketFilter& filter, bool with_cursor) {
+  std::vector<std::string> conditions = Conditions(filter, "t.");
+  conditions.insert(conditions.begin(), "f.tickets_fts MATCH ?");
+  if (with_cursor) conditions.push_back("f.rowid < ?");
+  return absl::StrCat(
+      " FROM tickets_fts f JOIN tickets t ON t.id = f.rowid WHERE ",
+      absl::StrJoin(conditions, " AND "));
+}
+
 std::string ListSql(const TicketFilter& filter, bool with_cursor) {
-  return absl::StrCat("SELECT ", kTicketColumns, " FROM tickets",
-                      Where(filter, with_cursor), " ORDER BY id DESC LIMIT ?");
+  if (!filter.match.empty()) {
+    return absl::StrCat("SELECT ", kTicketColumnsOfT,
+                        SearchFrom(filter, with_cursor),
+                        " ORDER BY f.rowid DESC LIMIT ?");
+  }
+  std::vector<std::string> conditions = Conditions(filter, "");
+  if (with_cursor) conditions.push_back("id < ?");
+  const char* index = IndexFor(filter);
+  return absl::StrCat(
+      "SELECT ", kTicketColumns, " FROM tickets",
+      index != nullptr ? absl::StrCat(" INDEXED BY ", index) : "",
+      conditions.empty() ? "" : " WHERE ", absl::StrJoin(conditions, " AND "),
+      " ORDER BY id DESC LIMIT ?");
+}
+
+// total_size: a sum over the maintained counters, or for a search a count
+// of the matches capped at kMaxCountedMatches.
+std::string CountSql(const TicketFilter& filter) {
+  if (!filter.match.empty()) {
+    return absl::StrCat("SELECT COUNT(*) FROM (SELECT 1",
+                        SearchFrom(filter, false), " LIMIT ",
+                        kMaxCountedMatches, ")");
+  }
+  const bool by_requester = filter.requester_id != 0;
+  std::vector<std::string> conditions = Conditions(filter, "");
+  return absl::StrCat("SELECT COALESCE(SUM(n), 0) FROM ",
+                      by_requester ? "ticket_counts" : "ticket_totals",
+                      conditions.empty() ? "" : " WHERE ",
+                      absl::StrJoin(conditions, " AND "));
 }
 
 }  // namespace
@@ -161,6 +230,22 @@ absl::Status TicketStore::EnqueueLocked(const std::vector<OutboxItem>& items,
   return absl::OkStatus();
 }
 
+absl::Status TicketStore::AdjustCountsLocked(const TicketRecord& ticket,
+                                             int delta) {
+  ASSIGN_OR_RETURN(SQLite::Statement * counts, db_->Prepare(kAdjustCountsSql));
+  counts->bind(1, ticket.requester_id);
+  counts->bind(2, ticket.assignee_id);
+  counts->bind(3, static_cast<int>(ticket.status));
+  counts->bind(4, delta);
+  counts->exec();
+  ASSIGN_OR_RETURN(SQLite::Statement * totals, db_->Prepare(kAdjustTotalsSql));
+  totals->bind(1, ticket.assignee_id);
+  totals->bind(2, static_cast<int>(ticket.status));
+  totals->bind(3, delta);
+  totals->exec();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
     const TicketRecord& ticket) {
   ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertTicketSql));
@@ -180,6 +265,7 @@ absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
   fts->bind(2, stored.title);
   fts->bind(3, stored.body);
   fts->exec();
+  RETURN_IF_ERROR(AdjustCountsLocked(stored, +1));
   return stored;
 }
 
@@ -228,9 +314,7 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
 absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
   absl::MutexLock lock(&mu_);
   return db::Guard([&]() -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(
-        SQLite::Statement * query,
-        db_->Prepare(absl::StrCat(kCountTicketsSql, Where(filter, false))));
+    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(CountSql(filter)));
     BindFilter(*query, filter);
     query->executeStep();
     const int64_t count = query->getColumn(0).getInt64();
@@ -267,6 +351,11 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
     update->bind(6, EscalateMicros(after));
     update->bind(7, id);
     update->exec();
+    if (after.status != before.status ||
+        after.assignee_id != before.assignee_id) {
+      RETURN_IF_ERROR(AdjustCountsLocked(before, -1));
+      RETURN_IF_ERROR(AdjustCountsLocked(after, +1));
+    }
     if (after.title != before.title || after.body != before.body) {
       ASSIGN_OR_RETURN(SQLite::Statement * remove, db_->Prepare(kDeleteFtsSql));
       remove->bind(1, id);
@@ -379,6 +468,17 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
     return absl::OkStatus();
   }));
   return seeded;
+}
+
+absl::Status TicketStore::ImportBatch(
+    const std::vector<TicketRecord>& tickets) {
+  absl::MutexLock lock(&mu_);
+  return db_->InTransaction([&]() -> absl::Status {
+    for (const TicketRecord& ticket : tickets) {
+      RETURN_IF_ERROR(InsertLocked(ticket).status());
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::string> TicketStore::ExplainList(

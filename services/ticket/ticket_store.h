@@ -79,6 +79,8 @@ class TicketStore final {
   // newest first, at most `limit`.
   absl::StatusOr<std::vector<TicketRecord>> List(const TicketFilter& filter,
                                                  int64_t before_id, int limit);
+  // How many tickets match: exact from maintained counters, or for a search
+  // counted up to 10 000 matches.
   absl::StatusOr<int64_t> Count(const TicketFilter& filter);
 
   // Loads the ticket, lets `mutate` change it (or refuse with an error, or
@@ -110,6 +112,10 @@ class TicketStore final {
       const std::vector<TicketRecord>& tickets,
       const std::vector<std::vector<NoteRecord>>& notes);
 
+  // Inserts `tickets` (ids assigned) in one transaction without outbox
+  // items (dataset generators for benchmarks).
+  absl::Status ImportBatch(const std::vector<TicketRecord>& tickets);
+
   // SQLite's plan for List (tests pin index use).
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
@@ -119,6 +125,10 @@ class TicketStore final {
   absl::StatusOr<TicketRecord> InsertLocked(const TicketRecord& ticket)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<TicketRecord> GetLocked(int64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds `delta` to the counters of the ticket's (requester, assignee,
+  // status).
+  absl::Status AdjustCountsLocked(const TicketRecord& ticket, int delta)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status EnqueueLocked(const std::vector<OutboxItem>& items,
                              absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
