@@ -310,6 +310,18 @@ TEST_F(AuthServiceTest, ListUsersIsForAdminsFiltersByRoleAndPages) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(AuthServiceTest, ServicesMayListUsers) {
+  v1::ListUsersRequest request;
+  request.set_role(User::ADMIN);
+  auto admins = Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+      &AuthService::Stub::ListUsers, request, "", /*as_service=*/true);
+  ASSERT_THAT(admins, IsOk());
+  EXPECT_EQ(admins->users_size(), 2);
+  EXPECT_THAT((Call<v1::ListUsersRequest, v1::ListUsersResponse>(
+                  &AuthService::Stub::ListUsers, request, "")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST_F(AuthServiceTest, HugePageSizeIsClampedAndNegativeRejected) {
   const std::string admin = DemoToken("admina@example.com");
   v1::ListUsersRequest request;
