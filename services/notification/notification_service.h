@@ -2,6 +2,7 @@
 #define HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_SERVICE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"

@@ -19,16 +19,6 @@ namespace helpdesk::notification {
 using ::helpdesk::notifications::v1::Notification;
 using ::helpdesk::notifications::v1::WatchNotificationsResponse;
 
-namespace {
-
-WatchNotificationsResponse Heartbeat() {
-  WatchNotificationsResponse event;
-  event.mutable_heartbeat();
-  return event;
-}
-
-}  // namespace
-
 grpc::ServerWriteReactor<WatchNotificationsResponse>* WatchReactor::Start(
     WatchHub* hub, int64_t user_id, std::string session_token,
     size_t max_queued_events) {
@@ -45,39 +35,22 @@ WatchReactor::WatchReactor(WatchHub* hub, int64_t user_id,
     : hub_(hub),
       user_id_(user_id),
       session_token_(std::move(session_token)),
-      max_queued_events_(max_queued_events < 1 ? 1 : max_queued_events) {}
+      queue_(max_queued_events) {}
 
-void WatchReactor::UpdateCount(UnreadCount unread) {
-  if (unread.version >= unread_.version) unread_ = unread;
-}
-
-void WatchReactor::Enqueue(WatchNotificationsResponse event) {
-  // A heartbeat behind another one says nothing new: counts are filled in
-  // when an event is written.
-  if (event.has_heartbeat() && !queue_.empty() &&
-      queue_.back().has_heartbeat()) {
-    return;
+void WatchReactor::LogOverflow(int64_t overflows_before) {
+  // Once per stream: a stuck client would otherwise log on every event.
+  if (overflows_before == 0 && queue_.overflows() > 0) {
+    LogWarning("watch_queue_overflow",
+               {{"user_id", absl::StrCat(user_id_)},
+                {"effect", "queued events replaced by one heartbeat"}});
   }
-  if (queue_.size() >= max_queued_events_) {
-    queue_.clear();
-    queue_.push_back(Heartbeat());
-    if (overflows_++ == 0) {
-      LogWarning("watch_queue_overflow",
-                 {{"user_id", absl::StrCat(user_id_)},
-                  {"effect", "queued events replaced by one heartbeat"}});
-    }
-    return;
-  }
-  queue_.push_back(std::move(event));
 }
 
 bool WatchReactor::TakeNextWrite() {
-  if (writing_ || !opened_ || end_status_.has_value() || queue_.empty()) {
-    return false;
-  }
-  in_flight_ = std::move(queue_.front());
-  queue_.pop_front();
-  in_flight_.set_unread_count(unread_.count);
+  if (writing_ || end_status_.has_value()) return false;
+  std::optional<WatchNotificationsResponse> next = queue_.Pop();
+  if (!next.has_value()) return false;
+  in_flight_ = *std::move(next);
   writing_ = true;
   return true;
 }
@@ -93,10 +66,9 @@ void WatchReactor::OnNotification(const Notification& notification,
   {
     absl::MutexLock lock(&mu_);
     if (end_status_.has_value()) return;
-    UpdateCount(unread);
-    WatchNotificationsResponse event;
-    *event.mutable_notification() = notification;
-    Enqueue(std::move(event));
+    const int64_t overflows = queue_.overflows();
+    queue_.AddNotification(notification, unread);
+    LogOverflow(overflows);
     start = TakeNextWrite();
   }
   Act(start, std::nullopt);
@@ -107,14 +79,9 @@ void WatchReactor::OnUnreadCount(UnreadCount unread) {
   {
     absl::MutexLock lock(&mu_);
     if (end_status_.has_value()) return;
-    UpdateCount(unread);
-    if (!opened_) {
-      // The stream opens with the count, ahead of anything queued before.
-      opened_ = true;
-      queue_.push_front(Heartbeat());
-    } else {
-      Enqueue(Heartbeat());
-    }
+    const int64_t overflows = queue_.overflows();
+    queue_.AddCount(unread);
+    LogOverflow(overflows);
     start = TakeNextWrite();
   }
   Act(start, std::nullopt);
@@ -126,7 +93,7 @@ void WatchReactor::End(const absl::Status& status) {
     absl::MutexLock lock(&mu_);
     if (end_status_.has_value()) return;
     end_status_ = status;
-    queue_.clear();
+    queue_.Clear();
     // With a write in flight, OnWriteDone finishes the call.
     if (!writing_) {
       finished_ = true;
@@ -144,7 +111,7 @@ void WatchReactor::OnWriteDone(bool ok) {
     writing_ = false;
     if (!ok && !end_status_.has_value()) {
       end_status_ = absl::CancelledError("the stream is broken");
-      queue_.clear();
+      queue_.Clear();
     }
     if (end_status_.has_value()) {
       if (!finished_) {

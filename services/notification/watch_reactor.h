@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,15 +14,14 @@
 #include "helpdesk/notifications/v1/notifications.pb.h"
 #include "services/notification/notification_store.h"
 #include "services/notification/watch_hub.h"
+#include "services/notification/watch_queue.h"
 
 namespace helpdesk::notification {
 
 // One WatchNotifications call on the gRPC callback API: no thread waits for
-// it between events. Events from the hub are queued and written one at a
-// time (gRPC allows one write in flight); each written event carries the
-// newest unread count known when it goes out. The queue is bounded: when a
-// slow client lets it fill up, the queued events are dropped for a single
-// heartbeat with the current count (the client then re-lists).
+// it between events. Events from the hub go into a bounded WatchQueue (see
+// there for the policy) and are written one at a time, as gRPC allows one
+// write in flight; the next starts from OnWriteDone.
 //
 // Start() hands the reactor to gRPC and the hub; it frees itself once the
 // call is done and the hub has let go of it. Thread-safe.
@@ -55,9 +53,7 @@ class WatchReactor final
   WatchReactor(WatchHub* hub, int64_t user_id, std::string session_token,
                size_t max_queued_events);
 
-  void UpdateCount(UnreadCount unread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Enqueue(::helpdesk::notifications::v1::WatchNotificationsResponse event)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LogOverflow(int64_t overflows_before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves the next event into in_flight_ if a write may start now.
   bool TakeNextWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Starts the write or Finish decided under the lock (called without it:
@@ -67,21 +63,16 @@ class WatchReactor final
   WatchHub* const hub_;
   const int64_t user_id_;
   const std::string session_token_;
-  const size_t max_queued_events_;
   // Keeps the reactor alive until OnDone.
   std::shared_ptr<WatchReactor> self_;
 
   absl::Mutex mu_;
-  std::deque<::helpdesk::notifications::v1::WatchNotificationsResponse> queue_
-      ABSL_GUARDED_BY(mu_);
+  WatchQueue queue_ ABSL_GUARDED_BY(mu_);
   // Written only while writing_ is true, by the thread that set it.
   ::helpdesk::notifications::v1::WatchNotificationsResponse in_flight_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool opened_ ABSL_GUARDED_BY(mu_) = false;  // opening count received
   std::optional<absl::Status> end_status_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
-  UnreadCount unread_ ABSL_GUARDED_BY(mu_);
-  int64_t overflows_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace helpdesk::notification

@@ -203,6 +203,17 @@ TEST_F(WatchTest, ServerShutdownEndsStreamsPromptly) {
   EXPECT_EQ(component_->watch_hub()->watcher_count(), 0);
 }
 
+TEST_F(WatchTest, NoNewStreamsAfterStopWatches) {
+  component_->StopWatches();
+  auto late = Watch(user_a_);
+  auto status = late->WaitForEnd();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_FALSE(late->Next(absl::ZeroDuration()).has_value());
+  // The rest of the service keeps answering until the server stops.
+  EXPECT_THAT(UnreadCount(user_a_), IsOk());
+}
+
 TEST_F(WatchTest, SlowReaderGetsOneHeartbeatInsteadOfABacklog) {
   StopNotification();
   {
@@ -211,16 +222,21 @@ TEST_F(WatchTest, SlowReaderGetsOneHeartbeatInsteadOfABacklog) {
     options.service_token = kTestServiceToken;
     options.service.max_queued_events = 2;
     options.watch.heartbeat_interval = absl::Hours(1);
-    auto component =
-        NotificationComponent::Create(options, &clock_, auth_->token_resolver());
+    auto component = NotificationComponent::Create(options, &clock_,
+                                                   auth_->token_resolver());
     ASSERT_THAT(component, IsOk());
     component_ = std::move(*component);
     auto server = component_->Serve(rpc::ServerOptions{});
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
+    // A small, fixed HTTP/2 window, so that the transport stops taking
+    // data soon after the client stops reading.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
     stub_ = NotificationService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                            grpc::InsecureChannelCredentials()));
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                  grpc::InsecureChannelCredentials(), args));
   }
   // A client that stops reading after the opening heartbeat.
   grpc::ClientContext context;
@@ -241,11 +257,11 @@ TEST_F(WatchTest, SlowReaderGetsOneHeartbeatInsteadOfABacklog) {
   request.mutable_notification()->set_message(std::string(2000, 'm'));
   for (int job = 1; job <= kCreated; ++job) {
     request.mutable_notification()->set_source_job_id(job);
-    ASSERT_THAT((Call<notifications::v1::CreateNotificationRequest,
-                      notifications::v1::Notification>(
-                    &NotificationService::Stub::CreateNotification, request,
-                    "", true)),
-                IsOk());
+    ASSERT_THAT(
+        (Call<notifications::v1::CreateNotificationRequest,
+              notifications::v1::Notification>(
+            &NotificationService::Stub::CreateNotification, request, "", true)),
+        IsOk());
   }
   int notifications = 0;
   int heartbeats = 0;
