@@ -69,17 +69,28 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
         }));
   }
 
+  notification::NotificationComponentOptions notification_options;
+  notification_options.data_dir = options.data_dir;
+  notification_options.service_token = service_token;
+  notification_options.service.page_token_key =
+      absl::StrCat("page-tokens:", service_token);
+  ASSIGN_OR_RETURN(daemon->notifications_,
+                   notification::NotificationComponent::Create(
+                       notification_options, &daemon->clock_,
+                       daemon->auth_->token_resolver()));
+
   rpc::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.grpc_port;
   server_options.interceptors.push_back(
       std::make_unique<auth::AuthInterceptorFactory>(
           daemon->auth_->token_resolver(), service_token));
-  ASSIGN_OR_RETURN(daemon->grpc_server_,
-                   rpc::RpcServer::Start(
-                       std::move(server_options),
-                       {daemon->auth_->service(), daemon->audit_->service(),
-                        daemon->tickets_->service()}));
+  ASSIGN_OR_RETURN(
+      daemon->grpc_server_,
+      rpc::RpcServer::Start(
+          std::move(server_options),
+          {daemon->auth_->service(), daemon->audit_->service(),
+           daemon->tickets_->service(), daemon->notifications_->service()}));
   auto internal = daemon->grpc_server_->InProcessChannel();
   RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(internal));
   RETURN_IF_ERROR(
@@ -93,9 +104,12 @@ void Helpdeskd::Shutdown(absl::Duration grace) {
   // the outboxes for the next start.
   if (auth_ != nullptr) auth_->StopBackgroundWork();
   if (tickets_ != nullptr) tickets_->StopBackgroundWork();
+  // Open watch streams end at once instead of holding the grace period.
+  if (notifications_ != nullptr) notifications_->StopWatches();
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
   // Relays and background work stop after the last call.
   tickets_.reset();
+  notifications_.reset();
   auth_.reset();
   audit_.reset();
 }

@@ -10,6 +10,7 @@
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
+#include "services/notification/notification_component.h"
 #include "services/ticket/ticket_component.h"
 
 namespace helpdesk {
@@ -30,11 +31,11 @@ struct HelpdeskdOptions {
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
 // internal calls over in-process channels.
 //
-// Services are added here as they land; today: auth, audit and tickets
-// (plus grpc.health.v1 and reflection). Outboxes deliver, and services call
-// each other, over in-process channels to the one server. A service credential
-// is generated in memory at start; callers' tokens are resolved straight from
-// the auth store. Thread-safe after Start().
+// Services are added here as they land; today: auth, audit, tickets and
+// notifications (plus grpc.health.v1 and reflection). Outboxes deliver, and
+// services call each other, over in-process channels to the one server. A
+// service credential is generated in memory at start; callers' tokens are
+// resolved straight from the auth store. Thread-safe after Start().
 class Helpdeskd final {
  public:
   static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
@@ -57,6 +58,7 @@ class Helpdeskd final {
   std::unique_ptr<auth::AuthComponent> auth_;
   std::unique_ptr<audit::AuditComponent> audit_;
   std::unique_ptr<ticket::TicketComponent> tickets_;
+  std::unique_ptr<notification::NotificationComponent> notifications_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
 };
 

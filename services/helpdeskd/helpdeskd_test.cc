@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "helpdesk/audit/v1/audit.grpc.pb.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "helpdesk/notifications/v1/notifications.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
@@ -79,6 +80,21 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
                   .ok());
   EXPECT_EQ(me.email(), "admina@example.com");
   EXPECT_EQ(me.role(), helpdesk::auth::v1::User::ADMIN);
+
+  // Every signed-in user has an inbox.
+  {
+    auto notifications =
+        helpdesk::notifications::v1::NotificationService::NewStub(
+            grpc::CreateChannel(
+                "127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
+                grpc::InsecureChannelCredentials()));
+    grpc::ClientContext count_context;
+    count_context.AddMetadata("authorization",
+                              "Bearer " + session.session_token());
+    helpdesk::notifications::v1::GetUnreadCountResponse count;
+    ASSERT_TRUE(notifications->GetUnreadCount(&count_context, {}, &count).ok());
+    EXPECT_EQ(count.count(), 0);
+  }
 
   // The login reaches the audit trail through auth's outbox, in-process.
   auto audit = helpdesk::audit::v1::AuditService::NewStub(
