@@ -242,6 +242,12 @@ TEST_F(TicketServiceTest, SearchMatchesWordPrefixesInTitleAndBody) {
   EXPECT_THAT(Titles(usera_, request), ElementsAre("VPN drops"));
   request.set_query("printer hourly");  // every term must match
   EXPECT_THAT(Titles(usera_, request), IsEmpty());
+  ASSERT_THAT(Create(usera_, "Printing is slow", "Spooler busy"), IsOk());
+  request.set_query("PRINT");  // a prefix of two words, any case
+  EXPECT_THAT(Titles(usera_, request),
+              ElementsAre("Printing is slow", "Printer jams"));
+  request.set_query("zzz");  // no word starts with it
+  EXPECT_THAT(Titles(usera_, request), IsEmpty());
 }
 
 TEST_F(TicketServiceTest, SearchSyntaxAndSqlInTheQueryAreOnlyText) {

@@ -45,7 +45,7 @@ struct TicketFilter {
   int64_t requester_id = 0;
   Status status = ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED;
   std::optional<int64_t> assignee_id;  // 0: unassigned
-  std::string match;  // an FTS5 MATCH expression built by FtsQuery()
+  std::string match;  // an FTS5 MATCH expression from SearchExpression()
 };
 
 // Something a change must tell another service, written to the outbox in
@@ -116,6 +116,16 @@ class TicketStore final {
   // items (dataset generators for benchmarks).
   absl::Status ImportBatch(const std::vector<TicketRecord>& tickets);
 
+  // The FTS5 MATCH expression for what a person typed: every whitespace-
+  // separated term must appear as a word or a word prefix. A plain
+  // alphanumeric term is expanded through the index vocabulary into the
+  // words it prefixes ("print" -> "print" OR "printer" OR "printing"),
+  // which FTS5 walks lazily newest first; a term with many completions, or
+  // with other characters, becomes a quoted prefix query. Terms are always
+  // quoted, so FTS operators and SQL in the input are only searched for.
+  // Empty when the input has no terms.
+  absl::StatusOr<std::string> SearchExpression(absl::string_view query);
+
   // SQLite's plan for List (tests pin index use).
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
@@ -136,13 +146,6 @@ class TicketStore final {
   absl::Mutex mu_;
   std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
 };
-
-// An FTS5 MATCH expression for what a person typed: every whitespace-
-// separated term must appear (as a word or a word prefix). Terms are quoted,
-// so FTS operators (AND, OR, NEAR, *, ^, :, parentheses, quotes) and SQL
-// text in the input are only ever searched for, never interpreted. Empty
-// when the input has no terms.
-std::string FtsQuery(absl::string_view input);
 
 }  // namespace helpdesk::ticket
 
