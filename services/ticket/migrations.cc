@@ -50,7 +50,6 @@ CREATE VIRTUAL TABLE tickets_fts USING fts5(
   title, body, content = 'tickets', content_rowid = 'id',
   tokenize = 'unicode61 remove_diacritics 2'
 );
-CREATE VIRTUAL TABLE tickets_vocab USING fts5vocab(tickets_fts, 'row');
 CREATE TABLE notes (
   id INTEGER PRIMARY KEY,
   ticket_id INTEGER NOT NULL REFERENCES tickets (id),

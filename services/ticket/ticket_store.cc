@@ -187,13 +187,6 @@ std::string CountSql(const TicketFilter& filter) {
                       absl::StrJoin(conditions, " AND "));
 }
 
-constexpr char kVocabularySql[] =
-    "SELECT term FROM tickets_vocab WHERE term >= ? AND term < ? "
-    "ORDER BY term LIMIT ?";
-// A prefix with more completions than this is left to FTS5's own prefix
-// query.
-constexpr int kMaxExpansion = 16;
-
 // The term as an FTS5 string: in double quotes, inner quotes doubled.
 std::string Quote(absl::string_view term) {
   std::string quoted = "\"";
@@ -213,13 +206,6 @@ bool HasWordCharacter(absl::string_view term) {
     }
   }
   return false;
-}
-
-bool IsPlainAlphanumeric(absl::string_view term) {
-  for (char c : term) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
-  }
-  return !term.empty();
 }
 
 }  // namespace
@@ -490,41 +476,12 @@ absl::Status TicketStore::ImportBatch(
   });
 }
 
-absl::StatusOr<std::string> TicketStore::SearchExpression(
-    absl::string_view query) {
+std::string SearchExpression(absl::string_view query) {
   std::vector<std::string> parts;
-  absl::MutexLock lock(&mu_);
   for (absl::string_view term : absl::StrSplit(
            query, absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
     // A term without letters or digits holds no token.
-    if (!HasWordCharacter(term)) continue;
-    if (IsPlainAlphanumeric(term)) {
-      const std::string token = absl::AsciiStrToLower(term);
-      std::string upper = token;
-      ++upper.back();  // every word that starts with `token` sorts below
-      std::vector<std::string> words;
-      RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(SQLite::Statement * vocabulary,
-                         db_->Prepare(kVocabularySql));
-        vocabulary->bind(1, token);
-        vocabulary->bind(2, upper);
-        vocabulary->bind(3, kMaxExpansion + 1);
-        while (vocabulary->executeStep()) {
-          words.push_back(vocabulary->getColumn(0).getString());
-        }
-        return absl::OkStatus();
-      }));
-      if (static_cast<int>(words.size()) <= kMaxExpansion) {
-        if (words.empty()) {
-          parts.push_back(Quote(token));  // matches nothing, cheaply
-        } else {
-          for (std::string& word : words) word = Quote(word);
-          parts.push_back(absl::StrCat("(", absl::StrJoin(words, " OR "), ")"));
-        }
-        continue;
-      }
-    }
-    parts.push_back(absl::StrCat(Quote(term), "*"));
+    if (HasWordCharacter(term)) parts.push_back(absl::StrCat(Quote(term), "*"));
   }
   return absl::StrJoin(parts, " AND ");
 }

@@ -116,16 +116,6 @@ class TicketStore final {
   // items (dataset generators for benchmarks).
   absl::Status ImportBatch(const std::vector<TicketRecord>& tickets);
 
-  // The FTS5 MATCH expression for what a person typed: every whitespace-
-  // separated term must appear as a word or a word prefix. A plain
-  // alphanumeric term is expanded through the index vocabulary into the
-  // words it prefixes ("print" -> "print" OR "printer" OR "printing"),
-  // which FTS5 walks lazily newest first; a term with many completions, or
-  // with other characters, becomes a quoted prefix query. Terms are always
-  // quoted, so FTS operators and SQL in the input are only searched for.
-  // Empty when the input has no terms.
-  absl::StatusOr<std::string> SearchExpression(absl::string_view query);
-
   // SQLite's plan for List (tests pin index use).
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
@@ -146,6 +136,13 @@ class TicketStore final {
   absl::Mutex mu_;
   std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
 };
+
+// The FTS5 MATCH expression for what a person typed: every whitespace-
+// separated term must appear as a word or a word prefix. Terms are quoted,
+// so FTS operators (AND, OR, NEAR, *, ^, :, parentheses, quotes) and SQL in
+// the input are only ever searched for, never interpreted. Empty when the
+// input has no terms.
+std::string SearchExpression(absl::string_view query);
 
 }  // namespace helpdesk::ticket
 

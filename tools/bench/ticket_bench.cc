@@ -46,10 +46,21 @@ constexpr const char* kWords[] = {
     "network", "keyboard", "account", "access", "slow",     "broken",
     "crash",   "update",   "install", "wifi",   "phone",    "license"};
 
+// Text with a Zipf-distributed vocabulary of 2 000 words: the domain words
+// above are the most frequent ("printer" is in ~9 % of tickets), the
+// invented ones ("term1234") get rarer down the list, as in real text.
+constexpr int kVocabulary = 2000;
+
+std::string Word(int rank) {
+  return rank < 18 ? kWords[rank] : absl::StrCat("term", rank);
+}
+
 std::string Sentence(absl::BitGen& bits, int words) {
   std::string text;
   for (int i = 0; i < words; ++i) {
-    absl::StrAppend(&text, i ? " " : "", kWords[absl::Uniform(bits, 0, 18)]);
+    const int rank = static_cast<int>(
+        absl::Zipf<int64_t>(bits, kVocabulary - 1, 1.0001, 1.0));
+    absl::StrAppend(&text, i ? " " : "", Word(rank));
   }
   return text;
 }
@@ -209,9 +220,15 @@ int main(int argc, char** argv) {
     list("ListTickets admin unassigned p1", admin, request, false);
     request.clear_assignee();
     request.set_query("printer");
-    list("ListTickets admin search p1", admin, request, false);
-    request.set_query("printer vpn crash");
-    list("ListTickets admin search 3 terms", admin, request, false);
+    list("search 'printer' (most common)", admin, request, false);
+    request.set_query("term150");
+    list("search 'term150' (mid frequency)", admin, request, false);
+    request.set_query("term1500");
+    list("search 'term1500' (rare)", admin, request, false);
+    request.set_query("printer network");
+    list("search 'printer network'", admin, request, false);
+    request.set_query("prin");
+    list("search prefix 'prin'", admin, request, false);
     request.clear_query();
     list("ListTickets user (own) p1", user, request, false);
     run("CreateTicket", user, [&](int t, grpc::ClientContext& context) {
