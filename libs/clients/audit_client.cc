@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "google/protobuf/util/time_util.h"
+#include "libs/proto/time.h"
 #include "libs/rpc/status_conversion.h"
 
 namespace helpdesk::clients {
@@ -20,9 +20,7 @@ std::string AuditPayload(const AuditRecord& record) {
   if (!record.before.fields().empty())
     *request.mutable_before() = record.before;
   if (!record.after.fields().empty()) *request.mutable_after() = record.after;
-  *request.mutable_create_time() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-          absl::ToUnixMicros(record.time));
+  *request.mutable_create_time() = ToTimestamp(record.time);
   return request.SerializeAsString();
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/auth/principal.h"
+#include "libs/proto/time.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
 #include "libs/status/status_macros.h"
@@ -26,14 +27,6 @@ using ::helpdesk::auth::v1::User;
 constexpr size_t kMaxKeyLength = 200;
 constexpr size_t kMaxNameLength = 100;
 constexpr size_t kMaxSnapshotBytes = 64 * 1024;
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 void CheckText(const std::string& value, const char* field, size_t max_length,
                std::vector<FieldViolation>* violations) {

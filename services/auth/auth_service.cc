@@ -15,6 +15,7 @@
 #include "libs/auth/principal.h"
 #include "libs/clients/audit_client.h"
 #include "libs/log/log.h"
+#include "libs/proto/time.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
 #include "libs/status/status_macros.h"
@@ -29,10 +30,6 @@ using ::helpdesk::auth::v1::User;
 
 // The one answer to every failed login, whatever the reason.
 constexpr char kBadCredentials[] = "invalid email or password";
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 User ToProto(const UserRecord& record) {
   User user;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/auth/principal.h"
+#include "libs/proto/time.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
 #include "libs/status/status_macros.h"
@@ -34,10 +35,6 @@ using ::helpdesk::notifications::v1::MarkNotificationUnreadRequest;
 using ::helpdesk::notifications::v1::Notification;
 using ::helpdesk::notifications::v1::WatchNotificationsRequest;
 using ::helpdesk::notifications::v1::WatchNotificationsResponse;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 Notification ToProto(const NotificationRecord& record) {
   Notification notification;

@@ -15,6 +15,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/auth/principal.h"
 #include "libs/log/log.h"
+#include "libs/proto/time.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
 #include "libs/status/status_macros.h"
@@ -32,10 +33,6 @@ constexpr int kMaxEscalationBatch = 1000;
 constexpr int kDefaultEscalationBatch = 50;
 constexpr int kMaxEscalatedIdsReported = 1000;
 constexpr int kFullViewLimit = 1000;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 // The fields a request without an update mask sets: those holding a
 // non-default value, except the id that names the ticket.
