@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -12,6 +13,7 @@
 #include "libs/auth/principal.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clients/call_context.h"
+#include "libs/clock/clock.h"
 
 namespace helpdesk::clients {
 
@@ -31,6 +33,24 @@ class AuthClient final : public auth::TokenResolver {
  private:
   PeerOptions peer_;
   std::unique_ptr<::helpdesk::auth::v1::AuthService::Stub> stub_;
+};
+
+// The token resolver of a service in its own process: AuthService.
+// Authenticate through AuthClient, behind a CachingTokenResolver (2 s by
+// default, so a logout takes effect everywhere within that bound).
+class RemoteTokenResolver final : public auth::TokenResolver {
+ public:
+  RemoteTokenResolver(PeerOptions peer, const Clock* clock,
+                      auth::CachingTokenResolver::Options options = {})
+      : client_(std::move(peer)), cache_(&client_, clock, options) {}
+
+  absl::StatusOr<auth::Principal> Resolve(absl::string_view token) override {
+    return cache_.Resolve(token);
+  }
+
+ private:
+  AuthClient client_;
+  auth::CachingTokenResolver cache_;
 };
 
 }  // namespace helpdesk::clients

@@ -1,21 +1,17 @@
 // auth_server: AuthService as its own process.
-#include <filesystem>
-#include <iostream>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/auth/service_credential.h"
 #include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
+#include "libs/rpc/service_main.h"
 #include "libs/rpc/shutdown_signal.h"
 #include "services/auth/auth_component.h"
 
@@ -44,18 +40,14 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "Time in-flight calls get to finish on SIGINT/SIGTERM.");
 
 int main(int argc, char** argv) {
+  constexpr char kProgram[] = "auth_server";
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("auth");
   helpdesk::rpc::BlockShutdownSignals();
 
-  auto token = helpdesk::auth::LoadOrGenerateServiceToken(
-      absl::GetFlag(FLAGS_service_token_file));
-  if (!token.ok()) {
-    std::cerr << "auth_server: " << token.status().message() << "\n";
-    return 1;
-  }
-  const std::string service_token = *token;
-
+  const std::string service_token = helpdesk::rpc::ValueOrExit(
+      kProgram, helpdesk::auth::LoadOrGenerateServiceToken(
+                    absl::GetFlag(FLAGS_service_token_file)));
   helpdesk::RealClock clock;
   helpdesk::auth::AuthComponentOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -70,34 +62,20 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_session_idle_timeout);
   options.service.sessions.absolute_lifetime =
       absl::GetFlag(FLAGS_session_lifetime);
-
-  std::error_code ignored;
-  std::filesystem::create_directories(options.data_dir, ignored);
-  auto component = helpdesk::auth::AuthComponent::Create(options, &clock);
-  if (!component.ok()) {
-    std::cerr << "auth_server: " << component.status().message() << "\n";
-    return 1;
-  }
+  helpdesk::rpc::CreateDataDirOrExit(kProgram, options.data_dir);
+  auto component = helpdesk::rpc::ValueOrExit(
+      kProgram, helpdesk::auth::AuthComponent::Create(options, &clock));
 
   helpdesk::rpc::ServerOptions server_options;
   server_options.bind_address = absl::GetFlag(FLAGS_bind_address);
   server_options.port = absl::GetFlag(FLAGS_port);
-  auto server = (*component)->Serve(std::move(server_options));
-  if (!server.ok()) {
-    std::cerr << "auth_server: " << server.status().message() << "\n";
-    return 1;
-  }
-  auto started = (*component)
-                     ->StartBackgroundWork(grpc::CreateChannel(
-                         absl::GetFlag(FLAGS_audit_target),
-                         grpc::InsecureChannelCredentials()));
-  if (!started.ok()) {
-    std::cerr << "auth_server: " << started.message() << "\n";
-    return 1;
-  }
-  std::cout << "grpc_port=" << (*server)->port() << std::endl;
-
-  helpdesk::rpc::WaitForShutdownSignal();
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  auto server = helpdesk::rpc::ValueOrExit(
+      kProgram, component->Serve(std::move(server_options)));
+  helpdesk::rpc::OkOrExit(
+      kProgram, component->StartBackgroundWork(helpdesk::clients::PeerChannel(
+                    absl::GetFlag(FLAGS_audit_target))));
+  helpdesk::rpc::ServeUntilShutdownSignal(
+      *server, absl::GetFlag(FLAGS_shutdown_grace),
+      [&] { component->StopBackgroundWork(); });
   return 0;
 }

@@ -11,9 +11,11 @@
 #include "libs/auth/service_credential.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clients/auth_client.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
+#include "libs/rpc/service_main.h"
 #include "libs/rpc/shutdown_signal.h"
 #include "services/notification/notification_component.h"
 
@@ -39,56 +41,32 @@ int main(int argc, char** argv) {
   helpdesk::InitLogging("notification");
   helpdesk::rpc::BlockShutdownSignals();
 
-  std::string service_token;
-  if (absl::GetFlag(FLAGS_service_token_file).empty()) {
-    service_token = helpdesk::auth::GenerateServiceToken();
-    helpdesk::LogWarning("no_service_token_file",
-                         {{"effect", "internal RPCs accept no other process"}});
-  } else {
-    auto token = helpdesk::auth::ReadServiceToken(
-        absl::GetFlag(FLAGS_service_token_file));
-    if (!token.ok()) {
-      std::cerr << "notification_server: " << token.status().message() << "\n";
-      return 1;
-    }
-    service_token = *token;
-  }
-
+  constexpr char kProgram[] = "notification_server";
+  const std::string service_token = helpdesk::rpc::ValueOrExit(
+      kProgram, helpdesk::auth::LoadOrGenerateServiceToken(
+                    absl::GetFlag(FLAGS_service_token_file)));
   helpdesk::RealClock clock;
-  helpdesk::clients::AuthClient auth_client(
-      {grpc::CreateChannel(absl::GetFlag(FLAGS_auth_target),
-                           grpc::InsecureChannelCredentials()),
-       service_token});
-  helpdesk::auth::CachingTokenResolver resolver(
-      &auth_client, &clock,
-      helpdesk::auth::CachingTokenResolver::Options{absl::Seconds(2)});
+  helpdesk::clients::RemoteTokenResolver resolver(
+      {helpdesk::clients::PeerChannel(absl::GetFlag(FLAGS_auth_target)),
+       service_token},
+      &clock);
 
   helpdesk::notification::NotificationComponentOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.service_token = service_token;
   options.watch.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
-  std::error_code ignored;
-  std::filesystem::create_directories(options.data_dir, ignored);
-  auto component = helpdesk::notification::NotificationComponent::Create(
-      options, &clock, &resolver);
-  if (!component.ok()) {
-    std::cerr << "notification_server: " << component.status().message()
-              << "\n";
-    return 1;
-  }
+  helpdesk::rpc::CreateDataDirOrExit(kProgram, options.data_dir);
+  auto component = helpdesk::rpc::ValueOrExit(
+      kProgram, helpdesk::notification::NotificationComponent::Create(
+                    options, &clock, &resolver));
 
   helpdesk::rpc::ServerOptions server_options;
   server_options.bind_address = absl::GetFlag(FLAGS_bind_address);
   server_options.port = absl::GetFlag(FLAGS_port);
-  auto server = (*component)->Serve(std::move(server_options));
-  if (!server.ok()) {
-    std::cerr << "notification_server: " << server.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "grpc_port=" << (*server)->port() << std::endl;
-
-  helpdesk::rpc::WaitForShutdownSignal();
-  (*component)->StopWatches();
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  auto server = helpdesk::rpc::ValueOrExit(
+      kProgram, component->Serve(std::move(server_options)));
+  helpdesk::rpc::ServeUntilShutdownSignal(*server,
+                                          absl::GetFlag(FLAGS_shutdown_grace),
+                                          [&] { component->StopWatches(); });
   return 0;
 }

@@ -1,6 +1,4 @@
 // ticket_server: TicketService as its own process.
-#include <filesystem>
-#include <iostream>
 #include <memory>
 #include <string>
 
@@ -9,12 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/auth/service_credential.h"
-#include "libs/auth/token_resolver.h"
 #include "libs/clients/auth_client.h"
 #include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
+#include "libs/rpc/service_main.h"
 #include "libs/rpc/shutdown_signal.h"
 #include "services/ticket/ticket_component.h"
 
@@ -38,58 +36,42 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "Time in-flight calls get to finish on SIGINT/SIGTERM.");
 
 int main(int argc, char** argv) {
+  constexpr char kProgram[] = "ticket_server";
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("ticket");
   helpdesk::rpc::BlockShutdownSignals();
 
-  auto token = helpdesk::auth::LoadOrGenerateServiceToken(
-      absl::GetFlag(FLAGS_service_token_file));
-  if (!token.ok()) {
-    std::cerr << "ticket_server: " << token.status().message() << "\n";
-    return 1;
-  }
+  const std::string service_token = helpdesk::rpc::ValueOrExit(
+      kProgram, helpdesk::auth::LoadOrGenerateServiceToken(
+                    absl::GetFlag(FLAGS_service_token_file)));
   helpdesk::RealClock clock;
   helpdesk::ticket::TicketComponentOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
-  options.service_token = *token;
+  options.service_token = service_token;
   options.service.rate_limits = absl::GetFlag(FLAGS_rate_limits);
   options.service.escalate_after = absl::GetFlag(FLAGS_escalate_after);
-  options.service.page_token_key = absl::StrCat("page-tokens:", *token);
-  std::error_code ignored;
-  std::filesystem::create_directories(options.data_dir, ignored);
+  options.service.page_token_key = absl::StrCat("page-tokens:", service_token);
+  helpdesk::rpc::CreateDataDirOrExit(kProgram, options.data_dir);
+  auto component = helpdesk::rpc::ValueOrExit(
+      kProgram, helpdesk::ticket::TicketComponent::Create(options, &clock));
 
   auto auth_channel =
       helpdesk::clients::PeerChannel(absl::GetFlag(FLAGS_auth_target));
-  auto component = helpdesk::ticket::TicketComponent::Create(options, &clock);
-  if (!component.ok()) {
-    std::cerr << "ticket_server: " << component.status().message() << "\n";
-    return 1;
-  }
-  helpdesk::clients::AuthClient auth_client({auth_channel, *token});
-  helpdesk::auth::CachingTokenResolver resolver(&auth_client, &clock, {});
-
+  helpdesk::clients::RemoteTokenResolver resolver({auth_channel, service_token},
+                                                  &clock);
   helpdesk::rpc::ServerOptions server_options;
   server_options.bind_address = absl::GetFlag(FLAGS_bind_address);
   server_options.port = absl::GetFlag(FLAGS_port);
-  auto server = (*component)->Serve(std::move(server_options), &resolver);
-  if (!server.ok()) {
-    std::cerr << "ticket_server: " << server.status().message() << "\n";
-    return 1;
-  }
-  auto started =
-      (*component)
-          ->StartBackgroundWork({auth_channel,
-                                 helpdesk::clients::PeerChannel(
-                                     absl::GetFlag(FLAGS_audit_target)),
-                                 helpdesk::clients::PeerChannel(
-                                     absl::GetFlag(FLAGS_jobs_target))});
-  if (!started.ok()) {
-    std::cerr << "ticket_server: " << started.message() << "\n";
-    return 1;
-  }
-  std::cout << "grpc_port=" << (*server)->port() << std::endl;
-
-  helpdesk::rpc::WaitForShutdownSignal();
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  auto server = helpdesk::rpc::ValueOrExit(
+      kProgram, component->Serve(std::move(server_options), &resolver));
+  helpdesk::rpc::OkOrExit(
+      kProgram,
+      component->StartBackgroundWork(
+          {auth_channel,
+           helpdesk::clients::PeerChannel(absl::GetFlag(FLAGS_audit_target)),
+           helpdesk::clients::PeerChannel(absl::GetFlag(FLAGS_jobs_target))}));
+  helpdesk::rpc::ServeUntilShutdownSignal(
+      *server, absl::GetFlag(FLAGS_shutdown_grace),
+      [&] { component->StopBackgroundWork(); });
   return 0;
 }

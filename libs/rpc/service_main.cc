@@ -1,0 +1,47 @@
+#include "libs/rpc/service_main.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <system_error>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/log/log.h"
+#include "libs/rpc/server.h"
+#include "libs/rpc/shutdown_signal.h"
+
+namespace helpdesk::rpc {
+
+void OkOrExit(absl::string_view program, const absl::Status& status) {
+  if (status.ok()) return;
+  LogError("start_failed", {{"error", status.ToString()}});
+  std::cerr << program << ": " << status.message() << std::endl;
+  std::exit(1);
+}
+
+void CreateDataDirOrExit(absl::string_view program,
+                         const std::string& data_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(data_dir, error);
+  if (error) {
+    OkOrExit(program, absl::FailedPreconditionError(
+                          absl::StrCat("cannot create data directory ",
+                                       data_dir, ": ", error.message())));
+  }
+}
+
+void ServeUntilShutdownSignal(RpcServer& server, absl::Duration grace,
+                              const std::function<void()>& before_shutdown) {
+  std::cout << "grpc_port=" << server.port() << std::endl;
+  const int signal = WaitForShutdownSignal();
+  LogInfo("shutting_down", {{"signal", absl::StrCat(signal)}});
+  if (before_shutdown) before_shutdown();
+  server.Shutdown(grace);
+}
+
+}  // namespace helpdesk::rpc
