@@ -79,6 +79,16 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
                        notification_options, &daemon->clock_,
                        daemon->auth_->token_resolver()));
 
+  jobs::JobsComponentOptions jobs_options;
+  jobs_options.data_dir = options.data_dir;
+  jobs_options.service_token = service_token;
+  jobs_options.service.page_token_key =
+      absl::StrCat("page-tokens:", service_token);
+  jobs_options.escalation.sweep_interval = options.sweep_interval;
+  jobs_options.escalation.escalate_after = options.escalate_after;
+  ASSIGN_OR_RETURN(daemon->jobs_,
+                   jobs::JobsComponent::Create(jobs_options, &daemon->clock_));
+
   rpc::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.grpc_port;
@@ -90,11 +100,14 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
       rpc::RpcServer::Start(
           std::move(server_options),
           {daemon->auth_->service(), daemon->audit_->service(),
-           daemon->tickets_->service(), daemon->notifications_->service()}));
+           daemon->tickets_->service(), daemon->notifications_->service(),
+           daemon->jobs_->service()}));
   auto internal = daemon->grpc_server_->InProcessChannel();
   RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(internal));
   RETURN_IF_ERROR(
       daemon->tickets_->StartBackgroundWork({internal, internal, internal}));
+  RETURN_IF_ERROR(
+      daemon->jobs_->StartBackgroundWork({internal, internal, internal}));
   return daemon;
 }
 
@@ -104,10 +117,12 @@ void Helpdeskd::Shutdown(absl::Duration grace) {
   // the outboxes for the next start.
   if (auth_ != nullptr) auth_->StopBackgroundWork();
   if (tickets_ != nullptr) tickets_->StopBackgroundWork();
+  if (jobs_ != nullptr) jobs_->StopBackgroundWork();
   // Open watch streams end at once instead of holding the grace period.
   if (notifications_ != nullptr) notifications_->StopWatches();
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
   // Relays and background work stop after the last call.
+  jobs_.reset();
   tickets_.reset();
   notifications_.reset();
   auth_.reset();

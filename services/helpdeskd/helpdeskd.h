@@ -10,6 +10,7 @@
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
+#include "services/jobs/jobs_component.h"
 #include "services/notification/notification_component.h"
 #include "services/ticket/ticket_component.h"
 
@@ -31,11 +32,12 @@ struct HelpdeskdOptions {
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
 // internal calls over in-process channels.
 //
-// Services are added here as they land; today: auth, audit, tickets and
-// notifications (plus grpc.health.v1 and reflection). Outboxes deliver, and
-// services call each other, over in-process channels to the one server. A
-// service credential is generated in memory at start; callers' tokens are
-// resolved straight from the auth store. Thread-safe after Start().
+// Hosts auth, audit, tickets, notifications and jobs (plus grpc.health.v1
+// and reflection): the whole pipeline — ticket changes, audit trail, job
+// queue, fan-out, escalation sweeps — runs end to end in this process. Outboxes
+// deliver, and services call each other, over in-process channels to the one
+// server. A service credential is generated in memory at start; callers' tokens
+// are resolved straight from the auth store. Thread-safe after Start().
 class Helpdeskd final {
  public:
   static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
@@ -59,6 +61,7 @@ class Helpdeskd final {
   std::unique_ptr<audit::AuditComponent> audit_;
   std::unique_ptr<ticket::TicketComponent> tickets_;
   std::unique_ptr<notification::NotificationComponent> notifications_;
+  std::unique_ptr<jobs::JobsComponent> jobs_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
 };
 

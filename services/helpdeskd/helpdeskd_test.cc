@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "helpdesk/audit/v1/audit.grpc.pb.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "helpdesk/jobs/v1/jobs.grpc.pb.h"
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/status/status_matchers.h"
@@ -146,6 +147,76 @@ TEST(HelpdeskdTest, DemoTicketsAreSeededOnceAndVisibleToTheirOwners) {
     EXPECT_EQ(list("admina@example.com"), 24);
     EXPECT_EQ(list("usera@example.com"), 6);
   }
+}
+
+// The whole pipeline in one process: a ticket change goes through the
+// ticket outbox to the job queue, a worker fans it out, and the right people
+// find it in their inbox exactly once; the escalation sweep does the same.
+TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
+  helpdesk::testing::TempDir dir;
+  HelpdeskdOptions options;
+  options.data_dir = dir.File("data");
+  options.grpc_port = 0;
+  options.sweep_interval = absl::Hours(1);  // the test sweeps by hand
+  auto daemon = Helpdeskd::Start(options);
+  ASSERT_THAT(daemon, IsOk());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
+                          grpc::InsecureChannelCredentials());
+  auto login = [&](const std::string& email) {
+    auto auth = helpdesk::auth::v1::AuthService::NewStub(channel);
+    helpdesk::auth::v1::LoginRequest request;
+    request.set_email(email);
+    request.set_password("demo123");
+    helpdesk::auth::v1::LoginResponse session;
+    grpc::ClientContext context;
+    EXPECT_TRUE(auth->Login(&context, request, &session).ok());
+    return session.session_token();
+  };
+  auto unread = [&](const std::string& token) {
+    auto stub =
+        helpdesk::notifications::v1::NotificationService::NewStub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    helpdesk::notifications::v1::GetUnreadCountResponse count;
+    EXPECT_TRUE(stub->GetUnreadCount(&context, {}, &count).ok());
+    return count.count();
+  };
+  // Delivery is asynchronous; wait (bounded) until `token` has `expected`,
+  // then make sure no duplicate follows.
+  auto expect_unread = [&](const std::string& token, int64_t expected) {
+    for (int attempt = 0; attempt < 400 && unread(token) < expected;
+         ++attempt) {
+      absl::SleepFor(absl::Milliseconds(25));
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+    EXPECT_EQ(unread(token), expected);
+  };
+  const std::string admin_a = login("admina@example.com");
+  const std::string admin_b = login("adminb@example.com");
+
+  // Demo data: two overdue OPEN tickets, one unassigned (every admin hears),
+  // one assigned to Admin A.
+  auto jobs = helpdesk::jobs::v1::JobService::NewStub(channel);
+  grpc::ClientContext sweep_context;
+  sweep_context.AddMetadata("authorization", "Bearer " + admin_a);
+  helpdesk::jobs::v1::RunEscalationSweepResponse sweep;
+  ASSERT_TRUE(jobs->RunEscalationSweep(&sweep_context, {}, &sweep).ok());
+  EXPECT_EQ(sweep.escalated_count(), 2);
+  expect_unread(admin_a, 2);
+  expect_unread(admin_b, 1);
+
+  // Admin A assigns a ticket to Admin B: B hears once.
+  auto tickets = helpdesk::tickets::v1::TicketService::NewStub(channel);
+  grpc::ClientContext assign_context;
+  assign_context.AddMetadata("authorization", "Bearer " + admin_a);
+  helpdesk::tickets::v1::AssignTicketRequest assign;
+  assign.set_id(3);
+  assign.set_assignee_id(2);
+  helpdesk::tickets::v1::Ticket assigned;
+  ASSERT_TRUE(tickets->AssignTicket(&assign_context, assign, &assigned).ok());
+  expect_unread(admin_b, 2);
+  expect_unread(admin_a, 2);
 }
 
 TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {

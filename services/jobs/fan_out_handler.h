@@ -1,0 +1,40 @@
+#ifndef HELPDESK_SERVICES_JOBS_FAN_OUT_HANDLER_H_
+#define HELPDESK_SERVICES_JOBS_FAN_OUT_HANDLER_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/jobs/admin_directory.h"
+#include "services/jobs/job_handler.h"
+#include "services/jobs/job_store.h"
+#include "services/jobs/notification_client.h"
+
+namespace helpdesk::jobs {
+
+// The handlers of Helpdesk's job types: each turns a ticket event into
+// notifications, with the job's id as source_job_id so that a job that
+// runs again never notifies anyone twice.
+//
+//   ticket.assigned        → the new assignee
+//   ticket.unassigned      → the previous assignee
+//   ticket.status_changed  → the ticket's owner (requester)
+//   ticket.escalated       → the assignee, or every admin when unassigned
+//
+// Another type is UNIMPLEMENTED, a payload that is not its type's message
+// or lacks an id INVALID_ARGUMENT (both permanent, see JobHandler); peer
+// errors pass through (retried). The clients are not owned and must
+// outlive the handler. Thread-safe.
+class FanOutHandler final : public JobHandler {
+ public:
+  FanOutHandler(NotificationClient* notifications, AdminDirectory* admins)
+      : notifications_(notifications), admins_(admins) {}
+
+  absl::Status Run(const JobRecord& job, absl::Time deadline) override;
+
+ private:
+  NotificationClient* const notifications_;
+  AdminDirectory* const admins_;
+};
+
+}  // namespace helpdesk::jobs
+
+#endif  // HELPDESK_SERVICES_JOBS_FAN_OUT_HANDLER_H_

@@ -1,0 +1,85 @@
+#ifndef HELPDESK_SERVICES_JOBS_JOB_SERVICE_H_
+#define HELPDESK_SERVICES_JOBS_JOB_SERVICE_H_
+
+#include <atomic>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "helpdesk/jobs/v1/jobs.grpc.pb.h"
+#include "libs/clock/clock.h"
+#include "libs/paging/page_token.h"
+#include "services/jobs/escalation_scheduler.h"
+#include "services/jobs/job_store.h"
+#include "services/jobs/job_worker_pool.h"
+
+namespace helpdesk::jobs {
+
+struct JobServiceOptions {
+  // max_attempts of a job whose EnqueueJobRequest leaves it 0.
+  int default_max_attempts = 5;
+  std::string page_token_key;
+};
+
+// helpdesk.jobs.v1.JobService: the internal EnqueueJob (idempotent on
+// dedupe_key), the admin view of the queue (GetJob, ListJobs, RetryJob) and
+// the on-demand escalation sweep. Synchronous handlers: each is one short
+// SQLite statement, except RunEscalationSweep, which waits for the sweep's
+// calls to the ticket service (see the folder's README).
+//
+// The store, clock and attached peers must outlive the service.
+// Thread-safe.
+class JobServiceImpl final : public ::helpdesk::jobs::v1::JobService::Service {
+ public:
+  JobServiceImpl(JobStore* store, const Clock* clock,
+                 JobServiceOptions options);
+
+  // Attached once the background work runs: the workers to wake when a job
+  // becomes due, and the sweep RunEscalationSweep runs. Until then jobs
+  // wait in the queue, and RunEscalationSweep answers UNAVAILABLE.
+  void AttachPeers(JobWorkerPool* workers, EscalationScheduler* sweeps) {
+    workers_.store(workers);
+    sweeps_.store(sweeps);
+  }
+
+  grpc::Status EnqueueJob(grpc::ServerContext* context,
+                          const v1::EnqueueJobRequest* request,
+                          v1::Job* response) override;
+  grpc::Status GetJob(grpc::ServerContext* context,
+                      const v1::GetJobRequest* request,
+                      v1::Job* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context,
+                        const v1::ListJobsRequest* request,
+                        v1::ListJobsResponse* response) override;
+  grpc::Status RetryJob(grpc::ServerContext* context,
+                        const v1::RetryJobRequest* request,
+                        v1::Job* response) override;
+  grpc::Status RunEscalationSweep(
+      grpc::ServerContext* context,
+      const v1::RunEscalationSweepRequest* request,
+      v1::RunEscalationSweepResponse* response) override;
+
+ private:
+  absl::StatusOr<v1::Job> DoEnqueue(const grpc::ServerContext& context,
+                                    const v1::EnqueueJobRequest& request);
+  absl::StatusOr<v1::Job> DoGet(const grpc::ServerContext& context,
+                                const v1::GetJobRequest& request);
+  absl::StatusOr<v1::ListJobsResponse> DoList(
+      const grpc::ServerContext& context, const v1::ListJobsRequest& request);
+  absl::StatusOr<v1::Job> DoRetry(const grpc::ServerContext& context,
+                                  const v1::RetryJobRequest& request);
+  absl::StatusOr<v1::RunEscalationSweepResponse> DoSweep(
+      const grpc::ServerContext& context);
+  void WakeWorkers();
+
+  JobStore* const store_;
+  const Clock* const clock_;
+  const JobServiceOptions options_;
+  const paging::PageTokenCodec page_tokens_;
+  std::atomic<JobWorkerPool*> workers_{nullptr};
+  std::atomic<EscalationScheduler*> sweeps_{nullptr};
+};
+
+}  // namespace helpdesk::jobs
+
+#endif  // HELPDESK_SERVICES_JOBS_JOB_SERVICE_H_

@@ -1,0 +1,131 @@
+#ifndef HELPDESK_SERVICES_JOBS_JOB_STORE_H_
+#define HELPDESK_SERVICES_JOBS_JOB_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "helpdesk/jobs/v1/jobs.pb.h"
+#include "libs/db/database.h"
+
+namespace helpdesk::jobs {
+
+using JobState = ::helpdesk::jobs::v1::Job::State;
+
+// One row of the jobs table. For the meaning of run_time in each state see
+// migrations.cc: while RUNNING it equals lease_expire_time, for SUCCEEDED
+// and DEAD it is when the job finished.
+struct JobRecord {
+  int64_t id = 0;
+  std::string type;
+  JobState state = ::helpdesk::jobs::v1::Job::QUEUED;
+  int attempts = 0;
+  int max_attempts = 1;
+  absl::Time run_time;
+  std::optional<absl::Time> lease_expire_time;  // set while RUNNING
+  std::string lease_owner;                      // set while RUNNING
+  std::string last_error;
+  std::string dedupe_key;
+  std::string payload;  // a serialized google.protobuf.Any
+  absl::Time create_time;
+  absl::Time update_time;
+};
+
+struct EnqueueResult {
+  JobRecord job;
+  bool created = false;  // false: a job with the dedupe_key existed already
+};
+
+// How one claimed attempt ended; see JobStore::RecordOutcomes. The claim is
+// identified by (id, attempts, lease_owner) as ClaimDue returned them.
+struct AttemptOutcome {
+  enum class Kind {
+    kSucceeded,  // → SUCCEEDED
+    kRetry,      // → QUEUED, due at retry_time, with error as last_error
+    kDead,       // → DEAD with error as last_error
+    kReleased,   // never started: → QUEUED, due now, the attempt not counted
+  };
+  int64_t id = 0;
+  int attempts = 0;
+  std::string lease_owner;
+  Kind kind = Kind::kSucceeded;
+  absl::Time retry_time;  // kRetry only
+  std::string error;      // kRetry and kDead
+};
+
+// Every SQL statement of the jobs service: the queue (enqueue with dedupe,
+// claim with a lease, outcomes, retry of dead jobs, pruning) and the admin
+// listing. Errors are absl::Status. Thread-safe: one connection behind a
+// mutex; every method is one statement or one transaction.
+class JobStore final {
+ public:
+  static absl::StatusOr<std::unique_ptr<JobStore>> Open(
+      const std::string& path);
+
+  // Inserts `job` (state QUEUED, attempts 0; id assigned) unless a job with
+  // its dedupe_key exists, which is then returned unchanged.
+  absl::StatusOr<EnqueueResult> Enqueue(const JobRecord& job);
+
+  // NOT_FOUND when there is no such job.
+  absl::StatusOr<JobRecord> Get(int64_t id);
+
+  // Jobs with id < before_id (0: from the newest), newest first, at most
+  // `limit`; only those in `state` unless it is STATE_UNSPECIFIED.
+  absl::StatusOr<std::vector<JobRecord>> List(JobState state, int64_t before_id,
+                                              int limit);
+
+  // Claims up to `limit` due jobs in one statement: QUEUED jobs with
+  // run_time <= now (oldest due first) and RUNNING jobs whose lease expired
+  // (their worker died or is stuck). Each becomes RUNNING with
+  // attempts + 1 and a lease for `owner` until now + lease. An expired
+  // lease counts as a failed attempt ("lease expired"); a job whose expired
+  // lease was its last attempt goes DEAD instead, and is returned in that
+  // state (not to be run).
+  absl::StatusOr<std::vector<JobRecord>> ClaimDue(absl::Time now,
+                                                  absl::Duration lease,
+                                                  absl::string_view owner,
+                                                  int limit);
+
+  // Applies the outcomes of claimed attempts in one transaction. An outcome
+  // whose claim is no longer current (the lease expired and the job was
+  // claimed again, or an admin changed it) is skipped. Returns how many
+  // were applied.
+  absl::StatusOr<int> RecordOutcomes(
+      const std::vector<AttemptOutcome>& outcomes, absl::Time now);
+
+  // Puts a DEAD job back in the queue: QUEUED, attempts 0, due `now`;
+  // last_error is kept. NOT_FOUND, or FAILED_PRECONDITION when it is not
+  // DEAD.
+  absl::StatusOr<JobRecord> Retry(int64_t id, absl::Time now);
+
+  // Deletes up to `limit` SUCCEEDED jobs that finished at or before
+  // `cutoff`; returns how many.
+  absl::StatusOr<int> PruneSucceeded(absl::Time cutoff, int limit);
+
+  // SQLite's plan for ClaimDue and for List (tests pin index use).
+  absl::StatusOr<std::string> ExplainClaim();
+  absl::StatusOr<std::string> ExplainList(JobState state);
+
+ private:
+  explicit JobStore(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+
+  absl::StatusOr<JobRecord> GetLocked(int64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> ExplainLocked(absl::string_view sql)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace helpdesk::jobs
+
+#endif  // HELPDESK_SERVICES_JOBS_JOB_STORE_H_

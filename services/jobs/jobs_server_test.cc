@@ -1,0 +1,173 @@
+// The jobs_server binary's command-line contract: flags, the grpc_port
+// line, the shared service credential from a file, callers resolved through
+// a real auth service, jobs run against a real notification service, and
+// a clean SIGTERM exit.
+#include <signal.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "helpdesk/jobs/v1/jobs.grpc.pb.h"
+#include "helpdesk/notifications/v1/notifications.grpc.pb.h"
+#include "libs/auth/auth_interceptor.h"
+#include "libs/clock/clock.h"
+#include "libs/rpc/server.h"
+#include "libs/status/status_matchers.h"
+#include "libs/testing/subprocess.h"
+#include "libs/testing/temp_dir.h"
+#include "services/auth/auth_component.h"
+#include "services/notification/notification_component.h"
+
+namespace helpdesk::jobs {
+namespace {
+
+using ::helpdesk::jobs::v1::Job;
+using ::helpdesk::jobs::v1::JobService;
+using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::Subprocess;
+
+constexpr char kServiceToken[] = "file-service-token-0123456789abcdef0123";
+
+TEST(JobsServerTest, RunsJobsWithTheSharedCredentialAndStopsOnSigterm) {
+  helpdesk::testing::TempDir dir;
+  const std::string token_file = dir.File("service_token");
+  std::ofstream(token_file) << kServiceToken << "\n";
+
+  // Auth and notification, in this process.
+  RealClock clock;
+  auth::AuthComponentOptions auth_options;
+  auth_options.data_dir = dir.path().string();
+  auth_options.service_token = kServiceToken;
+  auth_options.service.argon2 = {64, 1, 1};
+  auth_options.service.page_token_key = "k";
+  auto auth = auth::AuthComponent::Create(auth_options, &clock);
+  ASSERT_THAT(auth, IsOk());
+  notification::NotificationComponentOptions notification_options;
+  notification_options.data_dir = dir.path().string();
+  notification_options.service_token = kServiceToken;
+  auto notification = notification::NotificationComponent::Create(
+      notification_options, &clock, (*auth)->token_resolver());
+  ASSERT_THAT(notification, IsOk());
+  rpc::ServerOptions options;
+  options.interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(
+      (*auth)->token_resolver(), kServiceToken));
+  auto peers = rpc::RpcServer::Start(
+      std::move(options), {(*auth)->service(), (*notification)->service()});
+  ASSERT_THAT(peers, IsOk());
+  const std::string peers_target = absl::StrCat("127.0.0.1:", (*peers)->port());
+  auto peers_channel =
+      grpc::CreateChannel(peers_target, grpc::InsecureChannelCredentials());
+
+  auto process = Subprocess::Start(
+      {helpdesk::testing::RunfilePath("services/jobs/jobs_server"), "--port=0",
+       "--data_dir=" + dir.File("data"), "--service_token_file=" + token_file,
+       "--auth_target=" + peers_target, "--notification_target=" + peers_target,
+       "--ticket_target=127.0.0.1:1", "--audit_target=127.0.0.1:1",
+       "--jobs_target=127.0.0.1:1", "--workers=2", "--sweep_interval=1h"});
+  ASSERT_THAT(process, IsOk());
+  auto port_text = (*process)->WaitForLine("grpc_port=", absl::Seconds(30));
+  ASSERT_THAT(port_text, IsOk());
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(*port_text, &port));
+  auto jobs = JobService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+
+  auth::v1::LoginResponse user;
+  auth::v1::LoginResponse admin;
+  for (auto [email, session] : {std::pair{"usera@example.com", &user},
+                                std::pair{"admina@example.com", &admin}}) {
+    auto stub = auth::v1::AuthService::NewStub(peers_channel);
+    grpc::ClientContext context;
+    auth::v1::LoginRequest login;
+    login.set_email(email);
+    login.set_password("demo123");
+    ASSERT_TRUE(stub->Login(&context, login, session).ok());
+  }
+
+  v1::TicketStatusChangedPayload payload;
+  payload.set_ticket_id(3);
+  payload.set_ticket_title("Printer on fire");
+  payload.set_requester_id(user.user().id());
+  payload.set_old_status(tickets::v1::Ticket::OPEN);
+  payload.set_new_status(tickets::v1::Ticket::RESOLVED);
+  v1::EnqueueJobRequest enqueue;
+  enqueue.set_type("ticket.status_changed");
+  enqueue.mutable_payload()->PackFrom(payload);
+  enqueue.set_dedupe_key("binary-test/1");
+  Job job;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("x-helpdesk-service-token", "some-other-secret");
+    EXPECT_EQ(jobs->EnqueueJob(&context, enqueue, &job).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("x-helpdesk-service-token", kServiceToken);
+    ASSERT_TRUE(jobs->EnqueueJob(&context, enqueue, &job).ok());
+  }
+
+  // The workers deliver it to the owner's inbox.
+  auto notifications =
+      notifications::v1::NotificationService::NewStub(peers_channel);
+  notifications::v1::ListNotificationsResponse inbox;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (inbox.notifications_size() == 0 && absl::Now() < give_up) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + user.session_token());
+    ASSERT_TRUE(notifications->ListNotifications(&context, {}, &inbox).ok());
+    if (inbox.notifications_size() == 0) absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(inbox.notifications_size(), 1);
+  EXPECT_EQ(inbox.notifications(0).source_job_id(), job.id());
+
+  // Admins see it through the binary (tokens resolved by auth).
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + admin.session_token());
+    v1::GetJobRequest get;
+    get.set_id(job.id());
+    Job seen;
+    ASSERT_TRUE(jobs->GetJob(&context, get, &seen).ok());
+    EXPECT_EQ(seen.dedupe_key(), "binary-test/1");
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + user.session_token());
+    v1::ListJobsResponse listed;
+    EXPECT_EQ(jobs->ListJobs(&context, {}, &listed).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+
+  (*process)->Signal(SIGTERM);
+  auto exit_code = (*process)->Wait(absl::Seconds(30));
+  ASSERT_THAT(exit_code, IsOk());
+  EXPECT_EQ(*exit_code, 0);
+  (*notification)->StopWatches();
+  (*peers)->Shutdown(absl::ZeroDuration());
+}
+
+TEST(JobsServerTest, RefusesAWeakServiceTokenFile) {
+  helpdesk::testing::TempDir dir;
+  const std::string token_file = dir.File("service_token");
+  std::ofstream(token_file) << "short";
+  auto process = Subprocess::Start(
+      {helpdesk::testing::RunfilePath("services/jobs/jobs_server"), "--port=0",
+       "--data_dir=" + dir.File("data"), "--service_token_file=" + token_file});
+  ASSERT_THAT(process, IsOk());
+  auto exit_code = (*process)->Wait(absl::Seconds(30));
+  ASSERT_THAT(exit_code, IsOk());
+  EXPECT_EQ(*exit_code, 1);
+}
+
+}  // namespace
+}  // namespace helpdesk::jobs
