@@ -12,7 +12,6 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/auth/auth_interceptor.h"
@@ -21,6 +20,7 @@
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
+#include "tools/bench/bench_support.h"
 #include "tools/bench/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-auth-bench",
@@ -61,55 +61,24 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
-
-  // One channel per client thread, as separate clients would have.
-  auto channel = [&](int thread) {
-    grpc::ChannelArguments args;
-    args.SetInt("bench_channel", thread);  // distinct channels, no sharing
-    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                     args);
-  };
-
+  const std::string token = helpdesk::bench::DemoLogin(
+      helpdesk::bench::DistinctChannels(target, 1)[0], "usera@example.com");
   helpdesk::auth::v1::LoginRequest login;
   login.set_email("usera@example.com");
   login.set_password("demo123");
-  helpdesk::auth::v1::LoginResponse session;
-  {
-    grpc::ClientContext context;
-    if (!AuthService::NewStub(channel(0))
-             ->Login(&context, login, &session)
-             .ok()) {
-      std::cerr << "login failed\n";
-      return 1;
-    }
-  }
-  const std::string token = session.session_token();
 
-  std::cout
-      << "| call | threads | calls/s | p50 ms | p90 ms | p99 ms | errors |\n"
-         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  helpdesk::bench::PrintTableHeader();
   for (const std::string& text : absl::GetFlag(FLAGS_concurrency)) {
     const int threads = std::stoi(text);
-    std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health;
+    const auto channels = helpdesk::bench::DistinctChannels(target, threads);
     std::vector<std::unique_ptr<AuthService::Stub>> auth;
-    for (int t = 0; t < threads; ++t) {
-      auto ch = channel(t);
-      health.push_back(grpc::health::v1::Health::NewStub(ch));
-      auth.push_back(AuthService::NewStub(ch));
+    for (const auto& channel : channels) {
+      auth.push_back(AuthService::NewStub(channel));
     }
     const auto warmup = absl::GetFlag(FLAGS_warmup);
     const auto duration = absl::GetFlag(FLAGS_duration);
-
-    auto ceiling =
-        helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
-          grpc::ClientContext context;
-          grpc::health::v1::HealthCheckRequest request;
-          grpc::health::v1::HealthCheckResponse response;
-          return health[t]->Check(&context, request, &response).ok();
-        });
-    std::cout << helpdesk::bench::FormatRow("Health/Check (ceiling)", threads,
-                                            ceiling)
-              << "\n";
+    const auto ceiling =
+        helpdesk::bench::MeasureHealthCeiling(channels, warmup, duration);
 
     auto me =
         helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {

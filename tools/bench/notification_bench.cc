@@ -38,6 +38,7 @@
 #include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
 #include "services/notification/notification_component.h"
+#include "tools/bench/bench_support.h"
 #include "tools/bench/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-notification-bench",
@@ -141,18 +142,6 @@ class IdleWatch final
   Counter* const done_;
 };
 
-std::string Login(const std::string& auth_target, const std::string& email) {
-  auto stub = helpdesk::auth::v1::AuthService::NewStub(
-      grpc::CreateChannel(auth_target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  helpdesk::auth::v1::LoginRequest request;
-  request.set_email(email);
-  request.set_password("demo123");
-  helpdesk::auth::v1::LoginResponse response;
-  if (!stub->Login(&context, request, &response).ok()) return "";
-  return response.session_token();
-}
-
 bool CreateNotification(NotificationService::Stub* stub, int64_t user_id,
                         int64_t job) {
   grpc::ClientContext context;
@@ -217,19 +206,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
-  auto channel = [&](int index) {
-    grpc::ChannelArguments args;
-    args.SetInt("bench_channel", index);  // distinct channels, no sharing
-    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                     args);
-  };
-
   // Sessions of the demo users, each with a filled inbox.
   std::vector<std::string> tokens;
-  auto setup = NotificationService::NewStub(channel(-1));
+  auto setup = NotificationService::NewStub(
+      helpdesk::bench::DistinctChannels(target, 1)[0]);
+  const auto auth_channel =
+      helpdesk::bench::DistinctChannels(auth_target, 1)[0];
   int64_t job = 0;
   for (const char* email : kDemoUsers) {
-    const std::string token = Login(auth_target, email);
+    const std::string token = helpdesk::bench::DemoLogin(auth_channel, email);
     // The user id behind the token, from the auth service.
     auto principal = auth_client.Resolve(token);
     if (token.empty() || !principal.ok()) {
@@ -245,30 +230,18 @@ int main(int argc, char** argv) {
     tokens.push_back(token);
   }
 
-  std::cout
-      << "| call | threads | calls/s | p50 ms | p90 ms | p99 ms | errors |\n"
-         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  helpdesk::bench::PrintTableHeader();
   for (const std::string& text : absl::GetFlag(FLAGS_concurrency)) {
     const int threads = std::stoi(text);
-    std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health;
+    const auto channels = helpdesk::bench::DistinctChannels(target, threads);
     std::vector<std::unique_ptr<NotificationService::Stub>> stubs;
-    for (int t = 0; t < threads; ++t) {
-      auto ch = channel(t);
-      health.push_back(grpc::health::v1::Health::NewStub(ch));
-      stubs.push_back(NotificationService::NewStub(ch));
+    for (const auto& channel : channels) {
+      stubs.push_back(NotificationService::NewStub(channel));
     }
     const auto warmup = absl::GetFlag(FLAGS_warmup);
     const auto duration = absl::GetFlag(FLAGS_duration);
-    auto ceiling =
-        helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
-          grpc::ClientContext context;
-          grpc::health::v1::HealthCheckRequest request;
-          grpc::health::v1::HealthCheckResponse response;
-          return health[t]->Check(&context, request, &response).ok();
-        });
-    std::cout << helpdesk::bench::FormatRow("Health/Check (ceiling)", threads,
-                                            ceiling)
-              << "\n";
+    const auto ceiling =
+        helpdesk::bench::MeasureHealthCeiling(channels, warmup, duration);
     auto unread =
         helpdesk::bench::RunClosedLoop(threads, warmup, duration, [&](int t) {
           grpc::ClientContext context;
@@ -292,8 +265,9 @@ int main(int argc, char** argv) {
   // Idle watchers: all of one user, spread over a few channels.
   const int watchers = absl::GetFlag(FLAGS_watchers);
   std::vector<std::unique_ptr<NotificationService::Stub>> watch_stubs;
-  for (int c = 0; c < absl::GetFlag(FLAGS_watch_channels); ++c) {
-    watch_stubs.push_back(NotificationService::NewStub(channel(1000 + c)));
+  for (const auto& channel : helpdesk::bench::DistinctChannels(
+           target, absl::GetFlag(FLAGS_watch_channels))) {
+    watch_stubs.push_back(NotificationService::NewStub(channel));
   }
   // Connect the channels first, so that their fixed cost is not counted.
   for (auto& stub : watch_stubs) {

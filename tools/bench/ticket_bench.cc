@@ -15,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
@@ -26,6 +25,7 @@
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
 #include "services/ticket/ticket_component.h"
+#include "tools/bench/bench_support.h"
 #include "tools/bench/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-ticket-bench",
@@ -126,30 +126,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
-  auto login = [&](const char* email) {
-    auto stub = helpdesk::auth::v1::AuthService::NewStub(
-        grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    helpdesk::auth::v1::LoginRequest request;
-    request.set_email(email);
-    request.set_password("demo123");
-    helpdesk::auth::v1::LoginResponse response;
-    if (!stub->Login(&context, request, &response).ok()) std::exit(1);
-    return response.session_token();
-  };
-  const std::string admin = login("admina@example.com");
-  const std::string user = login("usera@example.com");
-
   const int threads = absl::GetFlag(FLAGS_threads);
+  const auto channels = helpdesk::bench::DistinctChannels(target, threads);
+  const std::string admin =
+      helpdesk::bench::DemoLogin(channels[0], "admina@example.com");
+  const std::string user =
+      helpdesk::bench::DemoLogin(channels[0], "usera@example.com");
   std::vector<std::unique_ptr<TicketService::Stub>> stubs;
-  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health;
-  for (int t = 0; t < threads; ++t) {
-    grpc::ChannelArguments args;
-    args.SetInt("bench_channel", t);
-    auto channel = grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args);
+  for (const auto& channel : channels) {
     stubs.push_back(TicketService::NewStub(channel));
-    health.push_back(grpc::health::v1::Health::NewStub(channel));
   }
 
   int generated = 0;
@@ -157,11 +142,9 @@ int main(int argc, char** argv) {
     const int size = std::stoi(size_text);
     const absl::Time start = absl::Now();
     Generate(*(*tickets)->store(), generated, size, clock.Now());
-    std::cout
-        << "\n### " << size << " tickets (generated " << size - generated
-        << " in " << absl::FormatDuration(absl::Now() - start) << ")\n\n"
-        << "| call | threads | calls/s | p50 ms | p90 ms | p99 ms | "
-           "errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    std::cout << "\n### " << size << " tickets (generated " << size - generated
+              << " in " << absl::FormatDuration(absl::Now() - start) << ")\n\n";
+    helpdesk::bench::PrintTableHeader();
     generated = size;
 
     auto run = [&](const std::string& name, const std::string& token,
@@ -177,16 +160,8 @@ int main(int argc, char** argv) {
                 << std::endl;
       return result;
     };
-    auto ceiling = helpdesk::bench::RunClosedLoop(
-        threads, absl::Milliseconds(500), absl::GetFlag(FLAGS_duration),
-        [&](int t) {
-          grpc::ClientContext context;
-          grpc::health::v1::HealthCheckResponse response;
-          return health[t]->Check(&context, {}, &response).ok();
-        });
-    std::cout << helpdesk::bench::FormatRow("Health/Check (ceiling)", threads,
-                                            ceiling)
-              << std::endl;
+    helpdesk::bench::MeasureHealthCeiling(channels, absl::Milliseconds(500),
+                                          absl::GetFlag(FLAGS_duration));
     run("GetTicket (admin, random id)", admin,
         [&](int t, grpc::ClientContext& context) {
           thread_local absl::BitGen bits;

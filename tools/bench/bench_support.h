@@ -1,0 +1,38 @@
+#ifndef HELPDESK_TOOLS_BENCH_BENCH_SUPPORT_H_
+#define HELPDESK_TOOLS_BENCH_BENCH_SUPPORT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "tools/bench/closed_loop.h"
+
+namespace helpdesk::bench {
+
+// The pieces every benchmark binary repeats. Failures here exit the
+// process: a benchmark that cannot set up has nothing to measure.
+
+// `count` channels to `target` that share no connection, as separate
+// clients would have.
+std::vector<std::shared_ptr<grpc::Channel>> DistinctChannels(
+    const std::string& target, int count);
+
+// A session token for a demo account (password demo123).
+std::string DemoLogin(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& email);
+
+// Prints the markdown header of the result table.
+void PrintTableHeader();
+
+// Runs grpc.health.v1.Health/Check closed-loop over `channels` (one per
+// thread), prints its row and returns it: the ceiling every other figure
+// of the run is compared with.
+LoadResult MeasureHealthCeiling(
+    const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+    absl::Duration warmup, absl::Duration duration);
+
+}  // namespace helpdesk::bench
+
+#endif  // HELPDESK_TOOLS_BENCH_BENCH_SUPPORT_H_
