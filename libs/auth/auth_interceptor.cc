@@ -44,7 +44,11 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     auto service = metadata->find(kServiceTokenKey);
     if (service != metadata->end() &&
         ConstantTimeEquals(View(service->second), *service_token_)) {
-      metadata->emplace(kCallerKey, "service");
+      // A credentialed call that forwards a client address is relayed from
+      // the public edge (the gateway) on behalf of that client: trusted for
+      // the address, never treated as a Helpdesk service itself.
+      const bool relayed = metadata->find(kForwardedForKey) != metadata->end();
+      metadata->emplace(kCallerKey, relayed ? kEdgeCaller : kServiceCaller);
     }
 
     auto authorization = metadata->find(kAuthorizationKey);

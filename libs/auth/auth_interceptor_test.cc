@@ -153,6 +153,14 @@ TEST_F(AuthInterceptorTest, InternalCallNeedsTheServiceToken) {
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+TEST_F(AuthInterceptorTest, RelayedClientCallsAreNotInternal) {
+  // What the gateway sends for an anonymous browser: the credential plus the
+  // client's address. It must not open internal RPCs or service bypasses.
+  EXPECT_THAT(Ask("internal", {{kServiceTokenKey, kServiceToken},
+                               {kForwardedForKey, "203.0.113.9"}}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(AuthInterceptorTest, ForwardedForIsTrustedOnlyFromServices) {
   auto direct = Ask("address", {{kForwardedForKey, "203.0.113.9"}});
   ASSERT_THAT(direct, IsOk());

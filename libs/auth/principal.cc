@@ -68,7 +68,7 @@ absl::StatusOr<Principal> RequireRole(const grpc::ServerContextBase& context,
 
 bool IsServiceCaller(const grpc::ServerContextBase& context) {
   std::optional<absl::string_view> value = Metadata(context, kCallerKey);
-  return value.has_value() && *value == "service";
+  return value.has_value() && *value == kServiceCaller;
 }
 
 absl::Status RequireServiceCaller(const grpc::ServerContextBase& context) {
@@ -80,7 +80,9 @@ absl::Status RequireServiceCaller(const grpc::ServerContextBase& context) {
 }
 
 std::string ClientAddress(const grpc::ServerContextBase& context) {
-  if (IsServiceCaller(context)) {
+  std::optional<absl::string_view> caller = Metadata(context, kCallerKey);
+  if (caller.has_value() &&
+      (*caller == kServiceCaller || *caller == kEdgeCaller)) {
     if (std::optional<absl::string_view> forwarded =
             Metadata(context, kForwardedForKey)) {
       // The gateway already picked the client out of the chain; take the

@@ -35,8 +35,9 @@ absl::StatusOr<Principal> RequireSignedIn(
 absl::StatusOr<Principal> RequireRole(const grpc::ServerContextBase& context,
                                       Role role);
 
-// OK when the call carries the service credential, else PERMISSION_DENIED.
-// Internal RPCs start with this.
+// OK when a Helpdesk service makes the call for itself (the service
+// credential, no forwarded client), else PERMISSION_DENIED. Internal RPCs
+// start with this; calls the gateway relays for a client never pass it.
 absl::Status RequireServiceCaller(const grpc::ServerContextBase& context);
 
 // The signed-in caller, if any (public RPCs that behave differently for a
@@ -65,6 +66,11 @@ inline constexpr char kServiceTokenKey[] = "x-helpdesk-service-token";
 inline constexpr char kForwardedForKey[] = "x-forwarded-for";
 inline constexpr char kPrincipalKey[] = "x-helpdesk-internal-principal";
 inline constexpr char kCallerKey[] = "x-helpdesk-internal-caller";
+// kCallerKey values: a Helpdesk service calling for itself, or the gateway
+// relaying a client's call (it holds the credential and forwards the
+// client's address).
+inline constexpr char kServiceCaller[] = "service";
+inline constexpr char kEdgeCaller[] = "edge";
 
 }  // namespace helpdesk::auth
 

@@ -1,0 +1,178 @@
+// The small policies of the gateway: session cookie, client address,
+// origins (CORS/CSRF), URL decoding and the gRPC -> HTTP error mapping.
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gateway/client_address.h"
+#include "gateway/error_mapping.h"
+#include "gateway/http_message.h"
+#include "gateway/origin_policy.h"
+#include "gateway/session_cookie.h"
+#include "gateway/url.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "libs/status/error_details.h"
+
+namespace helpdesk::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+TEST(SessionCookieTest, FindsTheCookieAmongOthers) {
+  EXPECT_THAT(FindCookie("theme=dark; sid=abc-_123; lang=en", "sid"),
+              Optional(std::string("abc-_123")));
+  EXPECT_THAT(FindCookie("sid=\"quoted\"", "sid"),
+              Optional(std::string("quoted")));
+  EXPECT_EQ(FindCookie("xsid=1; sidx=2", "sid"), std::nullopt);
+  EXPECT_EQ(FindCookie("sid=", "sid"), std::nullopt);
+  EXPECT_EQ(FindCookie("sid=a b", "sid"), std::nullopt);
+  EXPECT_EQ(FindCookie("sid=a\\b", "sid"), std::nullopt);
+}
+
+TEST(SessionCookieTest, SetAndClear) {
+  EXPECT_EQ(SessionCookie("tok", 1800, false),
+            "sid=tok; Path=/; Max-Age=1800; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(SessionCookie("tok", -5, true),
+            "sid=tok; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure");
+  EXPECT_EQ(ExpiredSessionCookie(false),
+            "sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+}
+
+TEST(ClientAddressTest, WithoutTrustedProxiesThePeerIsTheClient) {
+  EXPECT_EQ(ClientAddress("10.0.0.9", {"1.2.3.4"}, 0), "10.0.0.9");
+}
+
+TEST(ClientAddressTest, TrustedHopsAreSkippedFromTheRight) {
+  // client 1.2.3.4 -> proxy A (5.6.7.8) -> proxy B (peer 10.0.0.9)
+  const std::vector<std::string> xff = {"9.9.9.9, 1.2.3.4", "5.6.7.8"};
+  EXPECT_EQ(ClientAddress("10.0.0.9", xff, 1), "5.6.7.8");
+  EXPECT_EQ(ClientAddress("10.0.0.9", xff, 2), "1.2.3.4");
+  EXPECT_EQ(ClientAddress("10.0.0.9", xff, 3), "9.9.9.9");
+  EXPECT_EQ(ClientAddress("10.0.0.9", xff, 9), "9.9.9.9");
+  EXPECT_EQ(ClientAddress("10.0.0.9", {}, 1), "10.0.0.9");
+  EXPECT_EQ(ClientAddress("10.0.0.9", {"2001:db8::1"}, 1), "2001:db8::1");
+}
+
+TEST(ClientAddressTest, GarbageEntriesFallBackToThePeer) {
+  EXPECT_EQ(ClientAddress("10.0.0.9", {"evil; drop"}, 1), "10.0.0.9");
+}
+
+HttpRequest Request(const std::string& method,
+                    std::vector<HttpHeader> headers) {
+  HttpRequest request;
+  request.method = method;
+  request.target = "/v1/auth/logout";
+  request.headers = std::move(headers);
+  return request;
+}
+
+TEST(OriginPolicyTest, CsrfOnlyForStateChangingCookieRequestsFromOthers) {
+  OriginPolicy policy({"https://app.example.com/"});
+  const HttpRequest foreign_post =
+      Request("POST", {{"origin", "https://evil.example"}});
+  EXPECT_TRUE(policy.IsForgedCookieRequest(foreign_post, true));
+  EXPECT_FALSE(policy.IsForgedCookieRequest(foreign_post, false));
+  EXPECT_FALSE(policy.IsForgedCookieRequest(
+      Request("GET", {{"origin", "https://evil.example"}}), true));
+  EXPECT_FALSE(policy.IsForgedCookieRequest(
+      Request("POST", {{"origin", "https://app.example.com"}}), true));
+  EXPECT_FALSE(policy.IsForgedCookieRequest(Request("POST", {}), true));
+  EXPECT_TRUE(policy.IsForgedCookieRequest(
+      Request("PATCH", {{"origin", "null"}}), true));
+}
+
+TEST(OriginPolicyTest, PreflightAnswers) {
+  OriginPolicy policy({"https://app.example.com"});
+  HttpRequest preflight =
+      Request("OPTIONS", {{"origin", "https://app.example.com"},
+                          {"access-control-request-method", "PATCH"}});
+  ASSERT_TRUE(OriginPolicy::IsPreflight(preflight));
+  HttpResponse response = policy.AnswerPreflight(preflight);
+  EXPECT_EQ(response.status, 204);
+  preflight.headers[0].value = "https://evil.example";
+  EXPECT_EQ(policy.AnswerPreflight(preflight).status, 403);
+  EXPECT_FALSE(OriginPolicy::IsPreflight(Request("OPTIONS", {})));
+}
+
+TEST(UrlTest, QueryStringDecoding) {
+  auto params = ParseQueryString("a=1&b=x+y%21&&c&d=%E2%9C%93");
+  ASSERT_TRUE(params.ok());
+  ASSERT_EQ(params->size(), 4u);
+  EXPECT_EQ((*params)[1].second, "x y!");
+  EXPECT_EQ((*params)[2].first, "c");
+  EXPECT_EQ((*params)[2].second, "");
+  EXPECT_EQ((*params)[3].second, "\xE2\x9C\x93");
+  EXPECT_FALSE(ParseQueryString("a=%4").ok());
+  std::string out;
+  EXPECT_TRUE(PercentDecode("a%2Fb", true, &out));
+  EXPECT_EQ(out, "a%2Fb");
+}
+
+TEST(ErrorMappingTest, CodesMapAsGrpcGatewayMapsThem) {
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::OK), 200);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::CANCELLED), 499);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::UNKNOWN), 500);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::INVALID_ARGUMENT), 400);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::DEADLINE_EXCEEDED), 504);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::NOT_FOUND), 404);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::ALREADY_EXISTS), 409);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::PERMISSION_DENIED), 403);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::RESOURCE_EXHAUSTED), 429);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::FAILED_PRECONDITION), 400);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::ABORTED), 409);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::OUT_OF_RANGE), 400);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::UNIMPLEMENTED), 501);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::INTERNAL), 500);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::UNAVAILABLE), 503);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::DATA_LOSS), 500);
+  EXPECT_EQ(HttpStatusFromCode(grpc::StatusCode::UNAUTHENTICATED), 401);
+}
+
+TEST(ErrorMappingTest, RetryAfterFromRetryInfoRoundedUp) {
+  HttpError error = ErrorFromStatus(
+      ResourceExhaustedRetryAfter("slow down", absl::Milliseconds(2500)));
+  EXPECT_EQ(error.http_status, 429);
+  EXPECT_EQ(error.retry_after_seconds, 3);
+  EXPECT_THAT(error.json_body, HasSubstr(R"("code":8)"));
+  EXPECT_THAT(error.json_body, HasSubstr("google.rpc.RetryInfo"));
+}
+
+TEST(ErrorMappingTest, RetryAfterFromTheTrailerWithoutRetryInfo) {
+  HttpError error = ErrorFromGrpc(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy"), "7");
+  EXPECT_EQ(error.retry_after_seconds, 7);
+}
+
+TEST(ErrorMappingTest, BodyIsAGoogleRpcStatus) {
+  HttpError error = ErrorFromStatus(
+      InvalidArgumentWithViolations("bad", {{"ticket.title", "too long"}}));
+  EXPECT_EQ(error.http_status, 400);
+  EXPECT_EQ(error.json_body,
+            R"({"code":3,"message":"bad","details":[{"@type":)"
+            R"("type.googleapis.com/google.rpc.BadRequest","fieldViolations":)"
+            R"([{"field":"ticket.title","description":"too long"}]}]})");
+}
+
+TEST(ErrorMappingTest, UnknownDetailTypesAreDropped) {
+  google::rpc::Status status;
+  status.set_code(5);
+  status.add_details()->set_type_url("type.googleapis.com/no.Such");
+  HttpError error = ErrorFromGrpc(grpc::Status(
+      grpc::StatusCode::NOT_FOUND, "gone", status.SerializeAsString()));
+  EXPECT_EQ(error.json_body, R"({"code":5,"message":"gone","details":[]})");
+}
+
+TEST(ErrorMappingTest, ExplicitHttpStatusForGatewayErrors) {
+  EXPECT_EQ(
+      ErrorFromStatus(absl::ResourceExhaustedError("too big"), 413).http_status,
+      413);
+}
+
+}  // namespace
+}  // namespace helpdesk::gateway
