@@ -108,10 +108,20 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
       daemon->tickets_->StartBackgroundWork({internal, internal, internal}));
   RETURN_IF_ERROR(
       daemon->jobs_->StartBackgroundWork({internal, internal, internal}));
+
+  gateway::GatewayOptions gateway_options;
+  gateway_options.bind_address = options.bind_address;
+  gateway_options.port = options.http_port;
+  gateway_options.service_token = service_token;
+  ASSIGN_OR_RETURN(daemon->gateway_,
+                   gateway::Gateway::Start(gateway_options, internal));
   return daemon;
 }
 
 void Helpdeskd::Shutdown(absl::Duration grace) {
+  // The edge first: no new requests, event streams end, in-flight ones
+  // finish within `grace`.
+  if (gateway_ != nullptr) gateway_->Shutdown(grace);
   // Relays first: they call services over in-process channels, which must
   // not outlive the server. What in-flight calls enqueue meanwhile waits in
   // the outboxes for the next start.
@@ -122,6 +132,7 @@ void Helpdeskd::Shutdown(absl::Duration grace) {
   if (notifications_ != nullptr) notifications_->StopWatches();
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
   // Relays and background work stop after the last call.
+  gateway_.reset();
   jobs_.reset();
   tickets_.reset();
   notifications_.reset();

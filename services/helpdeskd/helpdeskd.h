@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/gateway.h"
 #include "libs/clock/clock.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
@@ -33,8 +34,10 @@ struct HelpdeskdOptions {
 // internal calls over in-process channels.
 //
 // Hosts auth, audit, tickets, notifications and jobs (plus grpc.health.v1
-// and reflection): the whole pipeline — ticket changes, audit trail, job
-// queue, fan-out, escalation sweeps — runs end to end in this process. Outboxes
+// and reflection) on one gRPC port, and the JSON gateway on the HTTP port
+// with an in-process channel to them: the whole pipeline — ticket changes,
+// audit trail, job queue, fan-out, escalation sweeps — runs end to end in
+// this process. Outboxes
 // deliver, and services call each other, over in-process channels to the one
 // server. A service credential is generated in memory at start; callers' tokens
 // are resolved straight from the auth store. Thread-safe after Start().
@@ -48,6 +51,7 @@ class Helpdeskd final {
   ~Helpdeskd();
 
   int grpc_port() const { return grpc_server_->port(); }
+  int http_port() const { return gateway_->port(); }
 
   // Stops taking calls and lets in-flight ones finish for up to `grace`.
   void Shutdown(absl::Duration grace);
@@ -63,6 +67,7 @@ class Helpdeskd final {
   std::unique_ptr<notification::NotificationComponent> notifications_;
   std::unique_ptr<jobs::JobsComponent> jobs_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
+  std::unique_ptr<gateway::Gateway> gateway_;
 };
 
 }  // namespace helpdesk

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/testing/http_client.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -59,6 +60,7 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
   HelpdeskdOptions options;
   options.data_dir = dir.File("data");
   options.grpc_port = 0;
+  options.http_port = 0;
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
   auto stub = helpdesk::auth::v1::AuthService::NewStub(
@@ -123,6 +125,7 @@ TEST(HelpdeskdTest, DemoTicketsAreSeededOnceAndVisibleToTheirOwners) {
   HelpdeskdOptions options;
   options.data_dir = dir.File("data");
   options.grpc_port = 0;
+  options.http_port = 0;
   for (int start = 0; start < 2; ++start) {
     auto daemon = Helpdeskd::Start(options);
     ASSERT_THAT(daemon, IsOk());
@@ -157,6 +160,7 @@ TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
   HelpdeskdOptions options;
   options.data_dir = dir.File("data");
   options.grpc_port = 0;
+  options.http_port = 0;
   options.sweep_interval = absl::Hours(1);  // the test sweeps by hand
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
@@ -219,6 +223,44 @@ TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
   expect_unread(admin_a, 2);
 }
 
+// A browser's path through the embedded gateway: sign in with a cookie,
+// list own tickets as JSON, and be refused what an admin may do.
+TEST(HelpdeskdTest, GatewayServesTheJsonApiWithSessionCookies) {
+  helpdesk::testing::TempDir dir;
+  HelpdeskdOptions options;
+  options.data_dir = dir.File("data");
+  options.grpc_port = 0;
+  options.http_port = 0;
+  auto daemon = Helpdeskd::Start(options);
+  ASSERT_THAT(daemon, IsOk());
+  helpdesk::gateway::testing::TestHttpClient http((*daemon)->http_port());
+  auto login =
+      http.Send("POST", "/v1/auth/login",
+                R"({"email":"usera@example.com","password":"demo123"})",
+                {{"Content-Type", "application/json"}});
+  ASSERT_THAT(login, IsOk());
+  ASSERT_EQ(login->status, 200) << login->body;
+  auto cookie = login->Header("set-cookie");
+  ASSERT_TRUE(cookie.has_value());
+  EXPECT_THAT(*cookie, ::testing::HasSubstr("HttpOnly"));
+  EXPECT_THAT(login->body,
+              ::testing::Not(::testing::HasSubstr("sessionToken")));
+  const std::string sid = cookie->substr(0, cookie->find(';'));
+
+  auto mine = http.Send("GET", "/v1/tickets?pageSize=2", "", {{"Cookie", sid}});
+  ASSERT_THAT(mine, IsOk());
+  EXPECT_EQ(mine->status, 200);
+  EXPECT_THAT(mine->body, ::testing::HasSubstr(R"("totalSize":6)"));
+  EXPECT_THAT(mine->body, ::testing::HasSubstr("nextPageToken"));
+
+  auto audit = http.Send("GET", "/v1/auditEvents", "", {{"Cookie", sid}});
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_EQ(audit->status, 403);
+  auto anonymous = http.Send("GET", "/v1/tickets");
+  ASSERT_THAT(anonymous, IsOk());
+  EXPECT_EQ(anonymous->status, 401);
+}
+
 TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {
   helpdesk::testing::TempDir dir;
   const std::string file = dir.File("not-a-dir");
@@ -229,6 +271,7 @@ TEST(HelpdeskdTest, DataDirectoryThatIsAFileIsRefused) {
   HelpdeskdOptions options;
   options.data_dir = file + "/data";
   options.grpc_port = 0;
+  options.http_port = 0;
   EXPECT_THAT(Helpdeskd::Start(options),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -248,6 +291,14 @@ TEST(HelpdeskdBinaryTest, PrintsItsPortServesAndStopsCleanlyOnSigterm) {
   int port = 0;
   ASSERT_TRUE(absl::SimpleAtoi(*port_text, &port)) << *port_text;
   EXPECT_TRUE(IsServing(port));
+  auto http_text = (*process)->WaitForLine("http_port=", absl::Seconds(30));
+  ASSERT_THAT(http_text, IsOk());
+  int http_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(*http_text, &http_port)) << *http_text;
+  helpdesk::gateway::testing::TestHttpClient http(http_port);
+  auto health = http.Send("GET", "/healthz");
+  ASSERT_THAT(health, IsOk());
+  EXPECT_EQ(health->status, 200);
 
   (*process)->Signal(SIGTERM);
   auto exit_code = (*process)->Wait(absl::Seconds(30));

@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Scripts wait for these lines: the ports are ready when they appear.
-  std::cout << "grpc_port=" << (*daemon)->grpc_port() << std::endl;
+  std::cout << "grpc_port=" << (*daemon)->grpc_port() << "\n"
+            << "http_port=" << (*daemon)->http_port() << std::endl;
 
   const int signal = helpdesk::rpc::WaitForShutdownSignal();
   helpdesk::LogInfo("shutting_down", {{"signal", absl::StrCat(signal)}});
