@@ -20,6 +20,7 @@
 #include "libs/status/error_details.h"
 #include "libs/status/status_macros.h"
 #include "services/ticket/ticket_events.h"
+#include "services/ticket/ticket_presenter.h"
 #include "services/ticket/ticket_validation.h"
 
 namespace helpdesk::ticket {
@@ -84,61 +85,6 @@ void TicketServiceImpl::NotifyRelay() {
   if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();
 }
 
-TicketServiceImpl::UserNames TicketServiceImpl::LookUpUsers(
-    std::vector<int64_t> ids) {
-  UserNames users;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  ids.erase(std::remove(ids.begin(), ids.end(), 0), ids.end());
-  clients::AuthClient* directory = users_.load();
-  if (ids.empty() || directory == nullptr) return users;
-  absl::StatusOr<std::vector<User>> found = directory->BatchGetUsers(ids);
-  if (!found.ok()) {
-    LogWarning("user_lookup_failed", {{"error", found.status().ToString()}});
-    return users;
-  }
-  for (User& user : *found) users[user.id()] = std::move(user);
-  return users;
-}
-
-Ticket TicketServiceImpl::ToProto(const TicketRecord& record,
-                                  const UserNames& users) const {
-  Ticket ticket;
-  ticket.set_id(record.id);
-  ticket.set_requester_id(record.requester_id);
-  if (auto it = users.find(record.requester_id); it != users.end()) {
-    ticket.set_requester_name(it->second.name());
-    ticket.set_requester_email(it->second.email());
-  }
-  ticket.set_title(record.title);
-  ticket.set_body(record.body);
-  ticket.set_status(record.status);
-  ticket.set_assignee_id(record.assignee_id);
-  if (auto it = users.find(record.assignee_id); it != users.end()) {
-    ticket.set_assignee_name(it->second.name());
-  }
-  *ticket.mutable_create_time() = ToTimestamp(record.create_time);
-  *ticket.mutable_update_time() = ToTimestamp(record.update_time);
-  if (record.escalate_time) {
-    *ticket.mutable_escalate_time() = ToTimestamp(*record.escalate_time);
-  }
-  return ticket;
-}
-
-tickets::v1::Note TicketServiceImpl::ToProto(const NoteRecord& record,
-                                             const UserNames& users) const {
-  tickets::v1::Note note;
-  note.set_id(record.id);
-  note.set_ticket_id(record.ticket_id);
-  note.set_author_id(record.author_id);
-  if (auto it = users.find(record.author_id); it != users.end()) {
-    note.set_author_name(it->second.name());
-  }
-  note.set_body(record.body);
-  *note.mutable_create_time() = ToTimestamp(record.create_time);
-  return note;
-}
-
 absl::StatusOr<TicketRecord> TicketServiceImpl::VisibleTicket(
     const auth::Principal& caller, int64_t id) {
   if (id <= 0) return absl::NotFoundError("no such ticket");
@@ -179,7 +125,8 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoCreate(
                      return TicketCreatedEvents(created, ticket.create_time);
                    }));
   NotifyRelay();
-  return ToProto(stored, LookUpUsers({stored.requester_id}));
+  return TicketPresenter::ToProto(stored,
+                                  presenter_.LookUp({stored.requester_id}));
 }
 
 grpc::Status TicketServiceImpl::GetTicket(
@@ -194,8 +141,8 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoGet(
   ASSIGN_OR_RETURN(auth::Principal caller, auth::RequireSignedIn(context));
   ASSIGN_OR_RETURN(TicketRecord record, VisibleTicket(caller, request.id()));
   if (request.view() != tickets::v1::TICKET_VIEW_FULL) {
-    return ToProto(record,
-                   LookUpUsers({record.requester_id, record.assignee_id}));
+    return TicketPresenter::ToProto(
+        record, presenter_.LookUp({record.requester_id, record.assignee_id}));
   }
   if (!caller.is_admin()) {
     return absl::PermissionDeniedError("TICKET_VIEW_FULL is for admins");
@@ -210,10 +157,10 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoGet(
                                                       Authorization(context)));
   std::vector<int64_t> ids = {record.requester_id, record.assignee_id};
   for (const NoteRecord& note : notes) ids.push_back(note.author_id);
-  const UserNames users = LookUpUsers(std::move(ids));
-  Ticket ticket = ToProto(record, users);
+  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
+  Ticket ticket = TicketPresenter::ToProto(record, users);
   for (const NoteRecord& note : notes)
-    *ticket.add_notes() = ToProto(note, users);
+    *ticket.add_notes() = TicketPresenter::ToProto(note, users);
   for (auto& event : history) *ticket.add_history() = std::move(event);
   return ticket;
 }
@@ -277,10 +224,10 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
     ids.push_back(ticket.requester_id);
     ids.push_back(ticket.assignee_id);
   }
-  const UserNames users = LookUpUsers(std::move(ids));
+  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
   tickets::v1::ListTicketsResponse response;
   for (const TicketRecord& ticket : tickets) {
-    *response.add_tickets() = ToProto(ticket, users);
+    *response.add_tickets() = TicketPresenter::ToProto(ticket, users);
   }
   response.set_total_size(static_cast<int32_t>(total));
   if (more) {
@@ -363,8 +310,8 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoUpdate(
             return items;
           }));
   NotifyRelay();
-  return ToProto(updated,
-                 LookUpUsers({updated.requester_id, updated.assignee_id}));
+  return TicketPresenter::ToProto(
+      updated, presenter_.LookUp({updated.requester_id, updated.assignee_id}));
 }
 
 grpc::Status TicketServiceImpl::AssignTicket(
@@ -379,7 +326,7 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoAssign(
   ASSIGN_OR_RETURN(auth::Principal caller,
                    auth::RequireRole(context, User::ADMIN));
   ASSIGN_OR_RETURN(TicketRecord current, VisibleTicket(caller, request.id()));
-  UserNames users;
+  TicketPresenter::Users users;
   if (request.assignee_id() != 0) {
     clients::AuthClient* directory = users_.load();
     if (directory == nullptr) {
@@ -407,8 +354,8 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoAssign(
             return AssignmentEvents(before, ticket, caller.user_id, now);
           }));
   NotifyRelay();
-  return ToProto(updated,
-                 LookUpUsers({updated.requester_id, updated.assignee_id}));
+  return TicketPresenter::ToProto(
+      updated, presenter_.LookUp({updated.requester_id, updated.assignee_id}));
 }
 
 grpc::Status TicketServiceImpl::CreateNote(
@@ -437,7 +384,8 @@ absl::StatusOr<tickets::v1::Note> TicketServiceImpl::DoCreateNote(
                      return NoteCreatedEvents(created, note.create_time);
                    }));
   NotifyRelay();
-  return ToProto(stored, LookUpUsers({stored.author_id}));
+  return TicketPresenter::ToProto(stored,
+                                  presenter_.LookUp({stored.author_id}));
 }
 
 grpc::Status TicketServiceImpl::ListNotes(
@@ -470,10 +418,10 @@ absl::StatusOr<tickets::v1::ListNotesResponse> TicketServiceImpl::DoListNotes(
   if (more) notes.pop_back();
   std::vector<int64_t> ids;
   for (const NoteRecord& note : notes) ids.push_back(note.author_id);
-  const UserNames users = LookUpUsers(std::move(ids));
+  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
   tickets::v1::ListNotesResponse response;
   for (const NoteRecord& note : notes) {
-    *response.add_notes() = ToProto(note, users);
+    *response.add_notes() = TicketPresenter::ToProto(note, users);
   }
   if (more) {
     response.set_next_page_token(

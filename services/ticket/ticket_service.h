@@ -18,6 +18,7 @@
 #include "libs/outbox/relay.h"
 #include "libs/paging/page_token.h"
 #include "libs/ratelimit/rate_limiter.h"
+#include "services/ticket/ticket_presenter.h"
 #include "services/ticket/ticket_store.h"
 
 namespace helpdesk::ticket {
@@ -51,6 +52,7 @@ class TicketServiceImpl final
   void AttachPeers(outbox::OutboxRelay* relay, clients::AuthClient* users,
                    clients::AuditReader* audit) {
     users_.store(users);
+    presenter_.AttachDirectory(users);
     audit_.store(audit);
     relay_.store(relay);
   }
@@ -82,8 +84,6 @@ class TicketServiceImpl final
       tickets::v1::EscalateOverdueResponse* response) override;
 
  private:
-  using UserNames = absl::flat_hash_map<int64_t, ::helpdesk::auth::v1::User>;
-
   absl::StatusOr<tickets::v1::Ticket> DoCreate(
       const grpc::ServerContext& context,
       const tickets::v1::CreateTicketRequest& request);
@@ -112,13 +112,6 @@ class TicketServiceImpl final
   // The ticket if `caller` may see it: NOT_FOUND for someone else's.
   absl::StatusOr<TicketRecord> VisibleTicket(const auth::Principal& caller,
                                              int64_t id);
-  // Users behind `ids` in one AuthService call; empty if auth is down
-  // (names are decoration; the tickets are still served).
-  UserNames LookUpUsers(std::vector<int64_t> ids);
-  tickets::v1::Ticket ToProto(const TicketRecord& ticket,
-                              const UserNames& users) const;
-  tickets::v1::Note ToProto(const NoteRecord& note,
-                            const UserNames& users) const;
   void NotifyRelay();
 
   TicketStore* const store_;
@@ -128,6 +121,7 @@ class TicketServiceImpl final
   const TicketServiceOptions options_;
   const paging::PageTokenCodec page_tokens_;
   ratelimit::RateLimiter create_limiter_;
+  TicketPresenter presenter_;
   std::atomic<outbox::OutboxRelay*> relay_{nullptr};
 };
 

@@ -15,10 +15,9 @@
 #include "absl/time/time.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
 #include "libs/db/database.h"
+#include "services/ticket/ticket_queries.h"
 
 namespace helpdesk::ticket {
-
-using Status = ::helpdesk::tickets::v1::Ticket::Status;
 
 struct TicketRecord {
   int64_t id = 0;
@@ -38,14 +37,6 @@ struct NoteRecord {
   int64_t author_id = 0;
   std::string body;
   absl::Time create_time;
-};
-
-// ListTickets filters; 0 / unspecified / nullopt / "" mean "any".
-struct TicketFilter {
-  int64_t requester_id = 0;
-  Status status = ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED;
-  std::optional<int64_t> assignee_id;  // 0: unassigned
-  std::string match;  // an FTS5 MATCH expression from SearchExpression()
 };
 
 // Something a change must tell another service, written to the outbox in
@@ -136,13 +127,6 @@ class TicketStore final {
   absl::Mutex mu_;
   std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
 };
-
-// The FTS5 MATCH expression for what a person typed: every whitespace-
-// separated term must appear as a word or a word prefix. Terms are quoted,
-// so FTS operators (AND, OR, NEAR, *, ^, :, parentheses, quotes) and SQL in
-// the input are only ever searched for, never interpreted. Empty when the
-// input has no terms.
-std::string SearchExpression(absl::string_view query);
 
 }  // namespace helpdesk::ticket
 

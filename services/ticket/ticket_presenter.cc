@@ -1,0 +1,71 @@
+#include "services/ticket/ticket_presenter.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/log/log.h"
+#include "libs/proto/time.h"
+
+namespace helpdesk::ticket {
+
+using ::helpdesk::auth::v1::User;
+using ::helpdesk::tickets::v1::Ticket;
+
+TicketPresenter::Users TicketPresenter::LookUp(std::vector<int64_t> ids) const {
+  Users users;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ids.erase(std::remove(ids.begin(), ids.end(), 0), ids.end());
+  clients::AuthClient* directory = directory_.load();
+  if (ids.empty() || directory == nullptr) return users;
+  absl::StatusOr<std::vector<User>> found = directory->BatchGetUsers(ids);
+  if (!found.ok()) {
+    LogWarning("user_lookup_failed", {{"error", found.status().ToString()}});
+    return users;
+  }
+  for (User& user : *found) users[user.id()] = std::move(user);
+  return users;
+}
+
+Ticket TicketPresenter::ToProto(const TicketRecord& record,
+                                const Users& users) {
+  Ticket ticket;
+  ticket.set_id(record.id);
+  ticket.set_requester_id(record.requester_id);
+  if (auto it = users.find(record.requester_id); it != users.end()) {
+    ticket.set_requester_name(it->second.name());
+    ticket.set_requester_email(it->second.email());
+  }
+  ticket.set_title(record.title);
+  ticket.set_body(record.body);
+  ticket.set_status(record.status);
+  ticket.set_assignee_id(record.assignee_id);
+  if (auto it = users.find(record.assignee_id); it != users.end()) {
+    ticket.set_assignee_name(it->second.name());
+  }
+  *ticket.mutable_create_time() = ToTimestamp(record.create_time);
+  *ticket.mutable_update_time() = ToTimestamp(record.update_time);
+  if (record.escalate_time) {
+    *ticket.mutable_escalate_time() = ToTimestamp(*record.escalate_time);
+  }
+  return ticket;
+}
+
+tickets::v1::Note TicketPresenter::ToProto(const NoteRecord& record,
+                                           const Users& users) {
+  tickets::v1::Note note;
+  note.set_id(record.id);
+  note.set_ticket_id(record.ticket_id);
+  note.set_author_id(record.author_id);
+  if (auto it = users.find(record.author_id); it != users.end()) {
+    note.set_author_name(it->second.name());
+  }
+  note.set_body(record.body);
+  *note.mutable_create_time() = ToTimestamp(record.create_time);
+  return note;
+}
+
+}  // namespace helpdesk::ticket

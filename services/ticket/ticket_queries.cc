@@ -1,0 +1,145 @@
+#include "services/ticket/ticket_queries.h"
+
+#include <string>
+#include <vector>
+
+#include "SQLiteCpp/Statement.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+
+namespace helpdesk::ticket {
+namespace {
+
+constexpr char kTicketColumnsOfT[] =
+    "t.id, t.requester_id, t.title, t.body, t.status, t.assignee_id, "
+    "t.create_time, t.update_time, t.escalate_time";
+// A search's total is counted exactly up to this many matches.
+constexpr int kMaxCountedMatches = 10'000;
+
+bool HasStatus(const TicketFilter& filter) {
+  return filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED;
+}
+
+// The index for a listing without search: the most selective filter's,
+// with the status when both are given. Pinned with INDEXED BY: SQLite
+// without statistics may otherwise take an index whose order does not
+// serve ORDER BY id and sort every match.
+const char* IndexFor(const TicketFilter& filter) {
+  if (filter.requester_id != 0) {
+    return HasStatus(filter) ? "tickets_by_requester_status"
+                             : "tickets_by_requester";
+  }
+  if (filter.assignee_id) {
+    return HasStatus(filter) ? "tickets_by_assignee_status"
+                             : "tickets_by_assignee";
+  }
+  if (HasStatus(filter)) return "tickets_by_status";
+  return nullptr;
+}
+
+// The filter's conditions on `t` (the tickets table), in binding order.
+std::vector<std::string> Conditions(const TicketFilter& filter,
+                                    absl::string_view t) {
+  std::vector<std::string> conditions;
+  if (filter.requester_id != 0) {
+    conditions.push_back(absl::StrCat(t, "requester_id = ?"));
+  }
+  if (HasStatus(filter)) conditions.push_back(absl::StrCat(t, "status = ?"));
+  if (filter.assignee_id) {
+    conditions.push_back(absl::StrCat(t, "assignee_id = ?"));
+  }
+  return conditions;
+}
+
+// Binds the filter's values in the order of its SQL: the search first
+// (when there is one), then Conditions().
+// A search walks the full-text index newest first (FTS5 serves ORDER BY
+// rowid DESC and rowid < ? itself) and checks the other filters per match,
+// stopping at the page's end.
+std::string SearchFrom(const TicketFilter& filter, bool with_cursor) {
+  std::vector<std::string> conditions = Conditions(filter, "t.");
+  conditions.insert(conditions.begin(), "f.tickets_fts MATCH ?");
+  if (with_cursor) conditions.push_back("f.rowid < ?");
+  return absl::StrCat(
+      " FROM tickets_fts f JOIN tickets t ON t.id = f.rowid WHERE ",
+      absl::StrJoin(conditions, " AND "));
+}
+
+// The term as an FTS5 string: in double quotes, inner quotes doubled.
+std::string Quote(absl::string_view term) {
+  std::string quoted = "\"";
+  for (char c : term) {
+    if (c == '"') quoted.push_back('"');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
+bool HasWordCharacter(absl::string_view term) {
+  for (char c : term) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+        static_cast<unsigned char>(c) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+int BindFilter(SQLite::Statement& query, const TicketFilter& filter) {
+  int index = 1;
+  if (!filter.match.empty()) query.bind(index++, filter.match);
+  if (filter.requester_id != 0) query.bind(index++, filter.requester_id);
+  if (HasStatus(filter)) query.bind(index++, static_cast<int>(filter.status));
+  if (filter.assignee_id) query.bind(index++, *filter.assignee_id);
+  return index;
+}
+
+std::string ListSql(const TicketFilter& filter, bool with_cursor) {
+  if (!filter.match.empty()) {
+    return absl::StrCat("SELECT ", kTicketColumnsOfT,
+                        SearchFrom(filter, with_cursor),
+                        " ORDER BY f.rowid DESC LIMIT ?");
+  }
+  std::vector<std::string> conditions = Conditions(filter, "");
+  if (with_cursor) conditions.push_back("id < ?");
+  const char* index = IndexFor(filter);
+  return absl::StrCat(
+      "SELECT ", kTicketColumns, " FROM tickets",
+      index != nullptr ? absl::StrCat(" INDEXED BY ", index) : "",
+      conditions.empty() ? "" : " WHERE ", absl::StrJoin(conditions, " AND "),
+      " ORDER BY id DESC LIMIT ?");
+}
+
+// total_size: a sum over the maintained counters, or for a search a count
+// of the matches capped at kMaxCountedMatches.
+std::string CountSql(const TicketFilter& filter) {
+  if (!filter.match.empty()) {
+    return absl::StrCat("SELECT COUNT(*) FROM (SELECT 1",
+                        SearchFrom(filter, false), " LIMIT ",
+                        kMaxCountedMatches, ")");
+  }
+  const bool by_requester = filter.requester_id != 0;
+  std::vector<std::string> conditions = Conditions(filter, "");
+  return absl::StrCat("SELECT COALESCE(SUM(n), 0) FROM ",
+                      by_requester ? "ticket_counts" : "ticket_totals",
+                      conditions.empty() ? "" : " WHERE ",
+                      absl::StrJoin(conditions, " AND "));
+}
+
+std::string SearchExpression(absl::string_view query) {
+  std::vector<std::string> parts;
+  for (absl::string_view term : absl::StrSplit(
+           query, absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
+    // A term without letters or digits holds no token.
+    if (HasWordCharacter(term)) parts.push_back(absl::StrCat(Quote(term), "*"));
+  }
+  return absl::StrJoin(parts, " AND ");
+}
+
+}  // namespace helpdesk::ticket
