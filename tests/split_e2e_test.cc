@@ -1,0 +1,217 @@
+// End to end in split mode: the six real binaries as separate processes
+// (auth, audit, ticket, notification, jobs, gateway) on loopback ports with
+// one data directory and one shared credential, driven through the gateway
+// with a real HTTP client — the whole flow, then a crash of the audit
+// server while tickets are created.
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "SQLiteCpp/Database.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gateway/testing/http_client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/status/status_matchers.h"
+#include "libs/testing/free_port.h"
+#include "libs/testing/subprocess.h"
+#include "libs/testing/temp_dir.h"
+
+namespace helpdesk {
+namespace {
+
+using ::helpdesk::gateway::testing::TestHttpClient;
+using ::helpdesk::gateway::testing::TestResponse;
+using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::RunfilePath;
+using ::helpdesk::testing::Subprocess;
+using ::testing::HasSubstr;
+
+constexpr char kServiceToken[] = "split-e2e-token-0123456789abcdef0123456789";
+
+class SplitE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.File("service_token")) << kServiceToken;
+    for (const char* name :
+         {"auth", "audit", "ticket", "notification", "jobs"}) {
+      ports_[name] = helpdesk::testing::PickUnusedPort();
+    }
+    for (const char* name :
+         {"auth", "audit", "ticket", "notification", "jobs"}) {
+      Start(name);
+    }
+    Start("gateway");
+  }
+
+  std::vector<std::string> CommonFlags() {
+    std::vector<std::string> flags = {"--service_token_file=" +
+                                      dir_.File("service_token")};
+    for (const auto& [name, port] : ports_) {
+      flags.push_back(absl::StrCat("--", name, "_target=127.0.0.1:", port));
+    }
+    return flags;
+  }
+
+  // Starts (or restarts) one process and waits until it serves.
+  void Start(const std::string& name) {
+    std::vector<std::string> argv;
+    if (name == "gateway") {
+      argv = {RunfilePath("gateway/gateway"), "--port=0"};
+    } else {
+      argv = {
+          RunfilePath(absl::StrCat("services/", name, "/", name, "_server")),
+          absl::StrCat("--port=", ports_[name]),
+          "--data_dir=" + dir_.File("data")};
+    }
+    for (std::string& flag : CommonFlags()) argv.push_back(flag);
+    if (name == "auth") {
+      argv.push_back("--argon2_memory_kib=64");
+      argv.push_back("--argon2_iterations=1");
+    }
+    if (name == "jobs") argv.push_back("--sweep_interval=1h");
+    auto process = Subprocess::Start(argv);
+    ASSERT_THAT(process, IsOk()) << name;
+    processes_[name] = std::move(*process);
+    const std::string prefix = name == "gateway" ? "http_port=" : "grpc_port=";
+    auto port = processes_[name]->WaitForLine(prefix, absl::Seconds(60));
+    ASSERT_THAT(port, IsOk()) << name;
+    if (name == "gateway") {
+      ASSERT_TRUE(absl::SimpleAtoi(*port, &http_port_));
+    }
+  }
+
+  void Kill(const std::string& name) {
+    processes_[name]->Signal(SIGKILL);
+    ASSERT_THAT(processes_[name]->Wait(absl::Seconds(30)), IsOk());
+  }
+
+  // Signs in through the gateway; returns the session cookie.
+  std::string SignIn(const std::string& email) {
+    TestHttpClient http(http_port_);
+    auto response = http.Send(
+        "POST", "/v1/auth/login",
+        absl::StrCat(R"({"email":")", email, R"(","password":"demo123"})"),
+        {{"Content-Type", "application/json"}});
+    EXPECT_THAT(response, IsOk());
+    if (!response.ok()) return "";
+    EXPECT_EQ(response->status, 200) << response->body;
+    std::string cookie = response->Header("set-cookie").value_or("");
+    return cookie.substr(0, cookie.find(';'));
+  }
+
+  TestResponse Call(const std::string& cookie, const std::string& method,
+                    const std::string& target, const std::string& body = "") {
+    TestHttpClient http(http_port_);
+    auto response =
+        http.Send(method, target, body,
+                  {{"Cookie", cookie}, {"Content-Type", "application/json"}});
+    EXPECT_THAT(response, IsOk()) << method << " " << target;
+    return response.ok() ? *response : TestResponse{};
+  }
+
+  // Polls `target` until its body contains `needle` (asynchronous delivery
+  // through outboxes and the job queue), for at most 30 s.
+  bool Eventually(const std::string& cookie, const std::string& target,
+                  const std::string& needle) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      if (absl::StrContains(Call(cookie, "GET", target).body, needle)) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  }
+
+  helpdesk::testing::TempDir dir_;
+  std::map<std::string, int> ports_;
+  std::map<std::string, std::unique_ptr<Subprocess>> processes_;
+  int http_port_ = 0;
+};
+
+TEST_F(SplitE2eTest, TicketLifecycleNotifiesAndAuditsAcrossProcesses) {
+  const std::string user = SignIn("usera@example.com");
+  const std::string admin = SignIn("admina@example.com");
+  const std::string admin_b = SignIn("adminb@example.com");
+
+  TestResponse created =
+      Call(user, "POST", "/v1/tickets",
+           R"({"title":"Split printer","body":"Jams across processes"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_THAT(created.body, HasSubstr(R"("requesterName":"User A")"));
+  const size_t at = created.body.find(R"("id":")") + 6;
+  const std::string id =
+      created.body.substr(at, created.body.find('"', at) - at);
+
+  TestResponse assigned = Call(admin, "POST", "/v1/tickets/" + id + ":assign",
+                               R"({"assigneeId":"2"})");
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_TRUE(
+      Eventually(admin_b, "/v1/notifications:unreadCount", R"("count":"1")"));
+
+  TestResponse resolved =
+      Call(admin, "PATCH", "/v1/tickets/" + id, R"({"status":"RESOLVED"})");
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_TRUE(
+      Eventually(user, "/v1/notifications:unreadCount", R"("count":"1")"));
+  EXPECT_TRUE(Eventually(admin,
+                         "/v1/auditEvents?entityType=ticket&entityId=" + id,
+                         "ticket.status_changed"));
+  const std::string trail =
+      Call(admin, "GET", "/v1/auditEvents?entityType=ticket&entityId=" + id)
+          .body;
+  EXPECT_THAT(trail, HasSubstr("ticket.created"));
+  EXPECT_THAT(trail, HasSubstr("ticket.assigned"));
+
+  EXPECT_EQ(Call(user, "POST", "/v1/auth/logout", "{}").status, 200);
+  // Every service's token cache forgets the session within 2 s.
+  absl::SleepFor(absl::Milliseconds(2500));
+  EXPECT_EQ(Call(user, "GET", "/v1/tickets").status, 401);
+}
+
+TEST_F(SplitE2eTest,
+       AuditCrashWhileTicketsAreCreatedLosesAndDuplicatesNothing) {
+  const std::string user = SignIn("userb@example.com");
+  const std::string admin = SignIn("admina@example.com");
+  Kill("audit");
+  for (int i = 0; i < 5; ++i) {
+    TestResponse created =
+        Call(user, "POST", "/v1/tickets",
+             absl::StrCat(R"({"title":"Created while audit is down )", i,
+                          R"(","body":"Nothing may be lost"})"));
+    ASSERT_EQ(created.status, 200) << created.body;
+  }
+  Start("audit");
+  EXPECT_TRUE(Eventually(admin, "/v1/auditEvents?action=ticket.created",
+                         "Created while audit is down 4"));
+  absl::SleepFor(absl::Seconds(1));  // a duplicate would have arrived by now
+  const std::string events =
+      Call(admin, "GET", "/v1/auditEvents?action=ticket.created").body;
+  int count = 0;
+  for (size_t at = 0; (at = events.find("Created while audit is down", at)) !=
+                      std::string::npos;
+       ++at) {
+    ++count;
+  }
+  EXPECT_EQ(count, 5);
+
+  for (const char* file :
+       {"auth.db", "audit.db", "tickets.db", "notifications.db", "jobs.db"}) {
+    SQLite::Database db(dir_.File(std::string("data/") + file),
+                        SQLite::OPEN_READONLY, 10'000);
+    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok")
+        << file;
+  }
+}
+
+}  // namespace
+}  // namespace helpdesk
