@@ -22,6 +22,7 @@
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
+#include "tools/bench/bench_support.h"
 #include "tools/bench/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-audit-bench",
@@ -75,8 +76,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("audit_bench", helpdesk::LogLevel::kWarning);
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  helpdesk::bench::FreshDirectory(dir);
   helpdesk::RealClock clock;
 
   auto audit =
@@ -96,12 +96,7 @@ int main(int argc, char** argv) {
             << std::filesystem::file_size(dir + "/audit.db") / (1 << 20)
             << " MiB\n";
 
-  helpdesk::auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir;
-  auth_options.service_token = kToken;
-  auth_options.service.page_token_key = "k";
-  auth_options.service.rate_limits = false;
-  auto auth = helpdesk::auth::AuthComponent::Create(auth_options, &clock);
+  auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock);
   if (!auth.ok()) {
     std::cerr << auth.status() << "\n";
     return 1;

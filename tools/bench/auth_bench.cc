@@ -41,16 +41,10 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("auth_bench", helpdesk::LogLevel::kWarning);
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  helpdesk::bench::FreshDirectory(dir);
 
   helpdesk::RealClock clock;
-  helpdesk::auth::AuthComponentOptions options;
-  options.data_dir = dir;
-  options.service_token = kServiceToken;
-  options.service.rate_limits = false;
-  options.service.page_token_key = "bench";
-  auto component = helpdesk::auth::AuthComponent::Create(options, &clock);
+  auto component = helpdesk::bench::BenchAuth(dir, kServiceToken, &clock);
   if (!component.ok()) {
     std::cerr << component.status() << "\n";
     return 1;

@@ -1,6 +1,7 @@
 #include "tools/bench/bench_support.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -24,6 +25,22 @@ std::vector<std::shared_ptr<grpc::Channel>> DistinctChannels(
         target, grpc::InsecureChannelCredentials(), args));
   }
   return channels;
+}
+
+void FreshDirectory(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+}
+
+absl::StatusOr<std::unique_ptr<auth::AuthComponent>> BenchAuth(
+    const std::string& dir, const std::string& service_token,
+    const Clock* clock) {
+  auth::AuthComponentOptions options;
+  options.data_dir = dir;
+  options.service_token = service_token;
+  options.service.rate_limits = false;
+  options.service.page_token_key = "bench";
+  return auth::AuthComponent::Create(options, clock);
 }
 
 std::string DemoLogin(const std::shared_ptr<grpc::Channel>& channel,

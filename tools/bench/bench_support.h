@@ -5,8 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "libs/clock/clock.h"
+#include "services/auth/auth_component.h"
 #include "tools/bench/closed_loop.h"
 
 namespace helpdesk::bench {
@@ -18,6 +21,15 @@ namespace helpdesk::bench {
 // clients would have.
 std::vector<std::shared_ptr<grpc::Channel>> DistinctChannels(
     const std::string& target, int count);
+
+// Wipes and recreates a benchmark's scratch data directory.
+void FreshDirectory(const std::string& dir);
+
+// The auth service as the benchmarks run it: demo accounts, production
+// Argon2id parameters, rate limits off.
+absl::StatusOr<std::unique_ptr<auth::AuthComponent>> BenchAuth(
+    const std::string& dir, const std::string& service_token,
+    const Clock* clock);
 
 // A session token for a demo account (password demo123).
 std::string DemoLogin(const std::shared_ptr<grpc::Channel>& channel,

@@ -31,6 +31,7 @@
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
+#include "tools/bench/bench_support.h"
 #include "tools/bench/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-gateway-bench",
@@ -128,16 +129,10 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("gateway_bench", helpdesk::LogLevel::kWarning);
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  helpdesk::bench::FreshDirectory(dir);
 
   helpdesk::RealClock clock;
-  helpdesk::auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir;
-  auth_options.service_token = kServiceToken;
-  auth_options.service.rate_limits = false;
-  auth_options.service.page_token_key = "bench";
-  auto auth = helpdesk::auth::AuthComponent::Create(auth_options, &clock);
+  auto auth = helpdesk::bench::BenchAuth(dir, kServiceToken, &clock);
   auto audit = helpdesk::audit::AuditComponent::Create(
       {dir, kServiceToken, "bench"}, &clock);
   if (!auth.ok() || !audit.ok()) {

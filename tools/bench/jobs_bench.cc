@@ -40,6 +40,7 @@
 #include "services/jobs/jobs_component.h"
 #include "services/notification/notification_component.h"
 #include "services/ticket/ticket_component.h"
+#include "tools/bench/bench_support.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-jobs-bench",
           "Scratch directory (wiped per run).");
@@ -81,14 +82,8 @@ struct Session {
 class Pipeline {
  public:
   Pipeline(const std::string& dir, int workers) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    helpdesk::auth::AuthComponentOptions auth_options;
-    auth_options.data_dir = dir;
-    auth_options.service_token = kToken;
-    auth_options.service.rate_limits = false;
-    auth_options.service.page_token_key = "k";
-    auto auth = helpdesk::auth::AuthComponent::Create(auth_options, &clock_);
+    helpdesk::bench::FreshDirectory(dir);
+    auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock_);
     auto audit =
         helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock_);
     helpdesk::ticket::TicketComponentOptions ticket_options;

@@ -163,16 +163,10 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("notification_bench", helpdesk::LogLevel::kWarning);
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  helpdesk::bench::FreshDirectory(dir);
 
   helpdesk::RealClock clock;
-  helpdesk::auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir;
-  auth_options.service_token = kServiceToken;
-  auth_options.service.rate_limits = false;
-  auth_options.service.page_token_key = "bench";
-  auto auth = helpdesk::auth::AuthComponent::Create(auth_options, &clock);
+  auto auth = helpdesk::bench::BenchAuth(dir, kServiceToken, &clock);
   if (!auth.ok()) {
     std::cerr << auth.status() << "\n";
     return 1;

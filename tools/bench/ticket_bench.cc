@@ -92,16 +92,10 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("ticket_bench", helpdesk::LogLevel::kError);
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  helpdesk::bench::FreshDirectory(dir);
   helpdesk::RealClock clock;
 
-  helpdesk::auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir;
-  auth_options.service_token = kToken;
-  auth_options.service.rate_limits = false;
-  auth_options.service.page_token_key = "k";
-  auto auth = helpdesk::auth::AuthComponent::Create(auth_options, &clock);
+  auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock);
   auto audit =
       helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock);
   helpdesk::ticket::TicketComponentOptions ticket_options;
