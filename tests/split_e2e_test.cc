@@ -77,7 +77,10 @@ class SplitE2eTest : public ::testing::Test {
       argv.push_back("--argon2_memory_kib=64");
       argv.push_back("--argon2_iterations=1");
     }
-    if (name == "jobs") argv.push_back("--sweep_interval=1h");
+    if (name == "jobs") {
+      argv.push_back("--sweep_interval=1h");
+      for (const std::string& flag : jobs_flags_) argv.push_back(flag);
+    }
     auto process = Subprocess::Start(argv);
     ASSERT_THAT(process, IsOk()) << name;
     processes_[name] = std::move(*process);
@@ -87,6 +90,10 @@ class SplitE2eTest : public ::testing::Test {
     if (name == "gateway") {
       ASSERT_TRUE(absl::SimpleAtoi(*port, &http_port_));
     }
+  }
+
+  void Signal(const std::string& name, int signal) {
+    processes_[name]->Signal(signal);
   }
 
   void Kill(const std::string& name) {
@@ -132,6 +139,22 @@ class SplitE2eTest : public ::testing::Test {
     return false;
   }
 
+  // The id in a JSON ticket or job.
+  static std::string IdOf(const std::string& json) {
+    const size_t at = json.find(R"("id":")") + 6;
+    return json.substr(at, json.find('"', at) - at);
+  }
+
+  // Creates a ticket as `cookie` and returns its id.
+  std::string CreateTicket(const std::string& cookie, int n) {
+    TestResponse created = Call(
+        cookie, "POST", "/v1/tickets",
+        absl::StrCat(R"({"title":"Fault ticket )", n, R"(","body":"Body"})"));
+    EXPECT_EQ(created.status, 200) << created.body;
+    return IdOf(created.body);
+  }
+
+  std::vector<std::string> jobs_flags_;
   helpdesk::testing::TempDir dir_;
   std::map<std::string, int> ports_;
   std::map<std::string, std::unique_ptr<Subprocess>> processes_;
@@ -148,9 +171,7 @@ TEST_F(SplitE2eTest, TicketLifecycleNotifiesAndAuditsAcrossProcesses) {
            R"({"title":"Split printer","body":"Jams across processes"})");
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_THAT(created.body, HasSubstr(R"("requesterName":"User A")"));
-  const size_t at = created.body.find(R"("id":")") + 6;
-  const std::string id =
-      created.body.substr(at, created.body.find('"', at) - at);
+  const std::string id = IdOf(created.body);
 
   TestResponse assigned = Call(admin, "POST", "/v1/tickets/" + id + ":assign",
                                R"({"assigneeId":"2"})");
@@ -211,6 +232,96 @@ TEST_F(SplitE2eTest,
     EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok")
         << file;
   }
+}
+
+TEST_F(SplitE2eTest,
+       NotificationCrashWhileAssigningNotifiesEachOnceAfterRestart) {
+  const std::string user = SignIn("userc@example.com");
+  const std::string admin = SignIn("admina@example.com");
+  const std::string admin_b = SignIn("adminb@example.com");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(CreateTicket(user, i));
+  Kill("notification");
+  for (const std::string& id : ids) {
+    TestResponse assigned = Call(admin, "POST", "/v1/tickets/" + id + ":assign",
+                                 R"({"assigneeId":"2"})");
+    ASSERT_EQ(assigned.status, 200) << assigned.body;
+  }
+  Start("notification");
+  EXPECT_TRUE(
+      Eventually(admin_b, "/v1/notifications:unreadCount", R"("count":"3")"));
+  absl::SleepFor(absl::Seconds(1));  // no duplicate follows
+  EXPECT_THAT(Call(admin_b, "GET", "/v1/notifications:unreadCount").body,
+              HasSubstr(R"("count":"3")"));
+}
+
+class SplitE2eLeaseTest : public SplitE2eTest {
+ protected:
+  void SetUp() override {
+    jobs_flags_ = {"--lease=3s", "--handler_timeout=2s", "--workers=1"};
+    SplitE2eTest::SetUp();
+  }
+};
+
+// A job is running when its worker's process dies: the lease expires and a
+// restarted jobs server runs it again; the notification arrives once.
+TEST_F(SplitE2eLeaseTest, JobsCrashMidJobIsFinishedAfterTheLeaseExpires) {
+  const std::string user = SignIn("userd@example.com");
+  const std::string admin = SignIn("admina@example.com");
+  const std::string admin_b = SignIn("adminb@example.com");
+  const std::string id = CreateTicket(user, 1);
+  // Freeze the notification server: the handler's call hangs, so the job
+  // stays RUNNING under its lease.
+  Signal("notification", SIGSTOP);
+  ASSERT_EQ(Call(admin, "POST", "/v1/tickets/" + id + ":assign",
+                 R"({"assigneeId":"2"})")
+                .status,
+            200);
+  EXPECT_TRUE(Eventually(admin, "/v1/jobs?state=RUNNING", "ticket.assigned"));
+  Kill("jobs");
+  Signal("notification", SIGCONT);
+  Start("jobs");
+  EXPECT_TRUE(Eventually(admin, "/v1/jobs?state=SUCCEEDED", "ticket.assigned"));
+  EXPECT_TRUE(
+      Eventually(admin_b, "/v1/notifications:unreadCount", R"("count":"1")"));
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_THAT(Call(admin_b, "GET", "/v1/notifications:unreadCount").body,
+              HasSubstr(R"("count":"1")"));
+}
+
+class SplitE2eDeadJobTest : public SplitE2eTest {
+ protected:
+  void SetUp() override {
+    jobs_flags_ = {"--max_attempts=2", "--handler_timeout=1s"};
+    SplitE2eTest::SetUp();
+  }
+};
+
+// Notification stays down longer than max_attempts allows: the job goes
+// DEAD; once notification is back, an admin's RetryJob delivers it once.
+TEST_F(SplitE2eDeadJobTest, DeadJobIsDeliveredOnceByRetryJob) {
+  const std::string user = SignIn("usera@example.com");
+  const std::string admin = SignIn("admina@example.com");
+  const std::string admin_b = SignIn("adminb@example.com");
+  const std::string id = CreateTicket(user, 2);
+  Kill("notification");
+  ASSERT_EQ(Call(admin, "POST", "/v1/tickets/" + id + ":assign",
+                 R"({"assigneeId":"2"})")
+                .status,
+            200);
+  ASSERT_TRUE(Eventually(admin, "/v1/jobs?state=DEAD", "ticket.assigned"));
+  Start("notification");
+  const std::string job = IdOf(Call(admin, "GET", "/v1/jobs?state=DEAD").body);
+  TestResponse retried =
+      Call(admin, "POST", "/v1/jobs/" + job + ":retry", "{}");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_TRUE(
+      Eventually(admin_b, "/v1/notifications:unreadCount", R"("count":"1")"));
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_THAT(Call(admin_b, "GET", "/v1/notifications:unreadCount").body,
+              HasSubstr(R"("count":"1")"));
+  EXPECT_EQ(Call(admin, "POST", "/v1/jobs/" + job + ":retry", "{}").status, 400)
+      << "only a DEAD job can be retried (FAILED_PRECONDITION)";
 }
 
 }  // namespace
