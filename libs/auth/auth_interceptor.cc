@@ -40,6 +40,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   void Annotate(std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
     metadata->erase(kPrincipalKey);
     metadata->erase(kCallerKey);
+    metadata->erase(kAuthUnavailableKey);
 
     auto service = metadata->find(kServiceTokenKey);
     if (service != metadata->end() &&
@@ -61,6 +62,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       if (principal.status().code() != absl::StatusCode::kUnauthenticated) {
         LogWarning("token_resolution_failed",
                    {{"error", principal.status().ToString()}});
+        metadata->emplace(kAuthUnavailableKey, "1");
       }
       return;
     }

@@ -34,6 +34,7 @@ constexpr char kServiceToken[] = "0123456789abcdef0123456789abcdef-service";
 class TableResolver final : public TokenResolver {
  public:
   absl::StatusOr<Principal> Resolve(absl::string_view token) override {
+    if (token == "auth-is-down") return absl::UnavailableError("auth down");
     auto it = principals.find(token);
     if (it == principals.end()) return absl::UnauthenticatedError("bad token");
     return it->second;
@@ -115,6 +116,14 @@ TEST_F(AuthInterceptorTest, SchemeIsCaseInsensitive) {
   auto who = Ask("signed-in", {{"authorization", "bearer admin-token"}});
   ASSERT_THAT(who, IsOk());
   EXPECT_EQ(*who, "1:ADMIN");
+}
+
+TEST_F(AuthInterceptorTest, UnreachableAuthIsUnavailableNotUnauthenticated) {
+  EXPECT_THAT(Ask("signed-in", {{"authorization", "Bearer auth-is-down"}}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(Ask("signed-in", {{kAuthUnavailableKey, "1"}}),
+              StatusIs(absl::StatusCode::kUnauthenticated))
+      << "a client cannot set the marker";
 }
 
 TEST_F(AuthInterceptorTest, UnknownTokenIsUnauthenticated) {

@@ -46,6 +46,10 @@ std::optional<Principal> OptionalPrincipal(
 absl::StatusOr<Principal> RequireSignedIn(
     const grpc::ServerContextBase& context) {
   std::optional<Principal> principal = OptionalPrincipal(context);
+  if (!principal && Metadata(context, kAuthUnavailableKey).has_value()) {
+    return absl::UnavailableError(
+        "the session cannot be checked right now; try again shortly");
+  }
   if (!principal) {
     return absl::UnauthenticatedError(
         "sign in first: send a valid session token as 'authorization: "

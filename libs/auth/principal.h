@@ -26,7 +26,8 @@ struct Principal {
 // Handlers read what AuthInterceptor established about the caller through
 // these functions; they are the service-side (authoritative) checks.
 
-// The signed-in caller, or UNAUTHENTICATED.
+// The signed-in caller; UNAUTHENTICATED without a valid session, or
+// UNAVAILABLE when the session could not be checked (auth unreachable).
 absl::StatusOr<Principal> RequireSignedIn(
     const grpc::ServerContextBase& context);
 
@@ -66,6 +67,10 @@ inline constexpr char kServiceTokenKey[] = "x-helpdesk-service-token";
 inline constexpr char kForwardedForKey[] = "x-forwarded-for";
 inline constexpr char kPrincipalKey[] = "x-helpdesk-internal-principal";
 inline constexpr char kCallerKey[] = "x-helpdesk-internal-caller";
+// Set when the caller's token could not be checked (auth unreachable), so
+// handlers answer UNAVAILABLE instead of UNAUTHENTICATED.
+inline constexpr char kAuthUnavailableKey[] =
+    "x-helpdesk-internal-auth-unavailable";
 // kCallerKey values: a Helpdesk service calling for itself, or the gateway
 // relaying a client's call (it holds the credential and forwards the
 // client's address).
