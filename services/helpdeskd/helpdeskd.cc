@@ -10,11 +10,26 @@
 #include "absl/strings/str_cat.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/auth/service_credential.h"
+#include "libs/clients/call_context.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_macros.h"
 #include "services/ticket/demo_tickets.h"
 
 namespace helpdesk {
+
+namespace {
+
+// Where this process reaches its own gRPC port.
+std::string LoopbackHost(const std::string& bind_address) {
+  if (bind_address == "0.0.0.0" || bind_address.empty()) return "127.0.0.1";
+  if (bind_address == "::") return "[::1]";
+  if (bind_address.find(':') != std::string::npos) {
+    return absl::StrCat("[", bind_address, "]");
+  }
+  return bind_address;
+}
+
+}  // namespace
 
 Helpdeskd::Helpdeskd(HelpdeskdOptions options) : options_(std::move(options)) {}
 
@@ -102,7 +117,13 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
           {daemon->auth_->service(), daemon->audit_->service(),
            daemon->tickets_->service(), daemon->notifications_->service(),
            daemon->jobs_->service()}));
-  auto internal = daemon->grpc_server_->InProcessChannel();
+  // Services call each other over loopback TCP to this server, not over
+  // an in-process channel: gRPC 1.51 crashes when a call is created on an
+  // in-process channel while its server shuts down, and handlers that are
+  // still finishing during the grace period make such calls. Over TCP they
+  // fail cleanly with UNAVAILABLE instead.
+  auto internal = clients::PeerChannel(absl::StrCat(
+      LoopbackHost(options.bind_address), ":", daemon->grpc_server_->port()));
   RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(internal));
   RETURN_IF_ERROR(
       daemon->tickets_->StartBackgroundWork({internal, internal, internal}));
@@ -113,8 +134,12 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   gateway_options.bind_address = options.bind_address;
   gateway_options.port = options.http_port;
   gateway_options.service_token = service_token;
-  ASSIGN_OR_RETURN(daemon->gateway_,
-                   gateway::Gateway::Start(gateway_options, internal));
+  ASSIGN_OR_RETURN(
+      daemon->gateway_,
+      gateway::Gateway::Start(gateway_options,
+                              // The gateway drains before the server stops, so
+                              // it may take the in-process shortcut.
+                              daemon->grpc_server_->InProcessChannel()));
   return daemon;
 }
 

@@ -31,16 +31,13 @@ struct HelpdeskdOptions {
 
 // The embedded default deployment: every Helpdesk service in one process,
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
-// internal calls over in-process channels.
-//
-// Hosts auth, audit, tickets, notifications and jobs (plus grpc.health.v1
-// and reflection) on one gRPC port, and the JSON gateway on the HTTP port
-// with an in-process channel to them: the whole pipeline — ticket changes,
-// audit trail, job queue, fan-out, escalation sweeps — runs end to end in
-// this process. Outboxes
-// deliver, and services call each other, over in-process channels to the one
-// server. A service credential is generated in memory at start; callers' tokens
-// are resolved straight from the auth store. Thread-safe after Start().
+// the JSON gateway on the HTTP port (in-process channel to the services).
+// The whole pipeline — ticket changes, audit trail, job queue, fan-out,
+// escalation sweeps — runs end to end in this process. Services call each
+// other, and outboxes deliver, over loopback to the same gRPC port (see
+// helpdeskd.cc for why not in-process). A service credential is generated
+// in memory at start; callers' tokens are resolved straight from the auth
+// store. Thread-safe after Start().
 class Helpdeskd final {
  public:
   static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
