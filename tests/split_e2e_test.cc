@@ -64,6 +64,19 @@ class SplitE2eTest : public ::testing::Test {
   // Starts (or restarts) one process and waits until it serves.
   void Start(const std::string& name) {
     std::vector<std::string> argv;
+    if (name == "helpdeskd") {
+      argv = {RunfilePath("services/helpdeskd/helpdeskd"),
+              "--data_dir=" + dir_.File("data"), "--grpc_port=0",
+              "--http_port=0", "--sweep_interval=1h"};
+      auto process = Subprocess::Start(argv);
+      ASSERT_THAT(process, IsOk());
+      processes_[name] = std::move(*process);
+      auto port =
+          processes_[name]->WaitForLine("http_port=", absl::Seconds(60));
+      ASSERT_THAT(port, IsOk());
+      ASSERT_TRUE(absl::SimpleAtoi(*port, &http_port_));
+      return;
+    }
     if (name == "gateway") {
       argv = {RunfilePath("gateway/gateway"), "--port=0"};
     } else {
@@ -154,6 +167,103 @@ class SplitE2eTest : public ::testing::Test {
     return IdOf(created.body);
   }
 
+  // Sign-in, tickets (create, edit, search, filter, page), assignment and
+  // status change notifying the right people once, the audit trail with
+  // before/after, the login rate limit, logout.
+  void RunLifecycle() {
+    const std::string user = SignIn("usera@example.com");
+    const std::string admin = SignIn("admina@example.com");
+    const std::string admin_b = SignIn("adminb@example.com");
+
+    TestResponse created =
+        Call(user, "POST", "/v1/tickets",
+             R"({"title":"Split printer","body":"Jams across processes"})");
+    ASSERT_EQ(created.status, 200) << created.body;
+    EXPECT_THAT(created.body, HasSubstr(R"("requesterName":"User A")"));
+    const std::string id = IdOf(created.body);
+
+    TestResponse assigned = Call(admin, "POST", "/v1/tickets/" + id + ":assign",
+                                 R"({"assigneeId":"2"})");
+    ASSERT_EQ(assigned.status, 200) << assigned.body;
+    EXPECT_TRUE(
+        Eventually(admin_b, "/v1/notifications:unreadCount", R"("count":"1")"));
+
+    TestResponse resolved =
+        Call(admin, "PATCH", "/v1/tickets/" + id, R"({"status":"RESOLVED"})");
+    ASSERT_EQ(resolved.status, 200) << resolved.body;
+    EXPECT_TRUE(
+        Eventually(user, "/v1/notifications:unreadCount", R"("count":"1")"));
+    EXPECT_TRUE(Eventually(admin,
+                           "/v1/auditEvents?entityType=ticket&entityId=" + id,
+                           "ticket.status_changed"));
+    const std::string trail =
+        Call(admin, "GET", "/v1/auditEvents?entityType=ticket&entityId=" + id)
+            .body;
+    EXPECT_THAT(trail, HasSubstr("ticket.created"));
+    EXPECT_THAT(trail, HasSubstr("ticket.assigned"));
+    EXPECT_THAT(trail, HasSubstr(R"("before":{"status":"OPEN"})"));
+
+    // The owner edits; search, filters and paging see it.
+    ASSERT_EQ(Call(user, "PATCH", "/v1/tickets/" + id,
+                   R"({"title":"Split printer on fire"})")
+                  .status,
+              200);
+    for (int i = 0; i < 2; ++i) CreateTicket(user, i);
+    TestResponse found = Call(user, "GET", "/v1/tickets?query=fire");
+    EXPECT_THAT(found.body, HasSubstr("Split printer on fire"));
+    EXPECT_THAT(found.body, HasSubstr(R"("totalSize":1)"));
+    TestResponse page = Call(user, "GET", "/v1/tickets?status=OPEN&pageSize=1");
+    // The two just created, plus the demo tickets of the all-in-one binary.
+    const size_t total_at = page.body.find(R"("totalSize":)") + 12;
+    int total = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(
+        page.body.substr(total_at, page.body.find('}', total_at) - total_at),
+        &total));
+    EXPECT_GE(total, 2);
+    const size_t token_at = page.body.find(R"("nextPageToken":")") + 17;
+    const std::string token =
+        page.body.substr(token_at, page.body.find('"', token_at) - token_at);
+    ASSERT_FALSE(token.empty());
+    EXPECT_EQ(Call(user, "GET",
+                   "/v1/tickets?status=OPEN&pageSize=1&pageToken=" + token)
+                  .status,
+              200);
+
+    // Five failed logins for one account, then 429 with Retry-After.
+    TestHttpClient http(http_port_);
+    for (int i = 0; i < 5; ++i) {
+      auto wrong =
+          http.Send("POST", "/v1/auth/login",
+                    R"({"email":"userd@example.com","password":"nope"})",
+                    {{"Content-Type", "application/json"}});
+      ASSERT_THAT(wrong, IsOk());
+      EXPECT_EQ(wrong->status, 401);
+    }
+    auto limited =
+        http.Send("POST", "/v1/auth/login",
+                  R"({"email":"userd@example.com","password":"nope"})",
+                  {{"Content-Type", "application/json"}});
+    ASSERT_THAT(limited, IsOk());
+    EXPECT_EQ(limited->status, 429);
+    EXPECT_TRUE(limited->Header("retry-after").has_value());
+
+    EXPECT_EQ(Call(user, "POST", "/v1/auth/logout", "{}").status, 200);
+    // Every service's token cache forgets the session within 2 s.
+    absl::SleepFor(absl::Milliseconds(2500));
+    EXPECT_EQ(Call(user, "GET", "/v1/tickets").status, 401);
+  }
+
+  // PRAGMA integrity_check on every service database.
+  void ExpectIntactDatabases() {
+    for (const char* file :
+         {"auth.db", "audit.db", "tickets.db", "notifications.db", "jobs.db"}) {
+      SQLite::Database db(dir_.File(std::string("data/") + file),
+                          SQLite::OPEN_READONLY, 10'000);
+      EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok")
+          << file;
+    }
+  }
+
   std::vector<std::string> jobs_flags_;
   helpdesk::testing::TempDir dir_;
   std::map<std::string, int> ports_;
@@ -162,42 +272,16 @@ class SplitE2eTest : public ::testing::Test {
 };
 
 TEST_F(SplitE2eTest, TicketLifecycleNotifiesAndAuditsAcrossProcesses) {
-  const std::string user = SignIn("usera@example.com");
-  const std::string admin = SignIn("admina@example.com");
-  const std::string admin_b = SignIn("adminb@example.com");
-
-  TestResponse created =
-      Call(user, "POST", "/v1/tickets",
-           R"({"title":"Split printer","body":"Jams across processes"})");
-  ASSERT_EQ(created.status, 200) << created.body;
-  EXPECT_THAT(created.body, HasSubstr(R"("requesterName":"User A")"));
-  const std::string id = IdOf(created.body);
-
-  TestResponse assigned = Call(admin, "POST", "/v1/tickets/" + id + ":assign",
-                               R"({"assigneeId":"2"})");
-  ASSERT_EQ(assigned.status, 200) << assigned.body;
-  EXPECT_TRUE(
-      Eventually(admin_b, "/v1/notifications:unreadCount", R"("count":"1")"));
-
-  TestResponse resolved =
-      Call(admin, "PATCH", "/v1/tickets/" + id, R"({"status":"RESOLVED"})");
-  ASSERT_EQ(resolved.status, 200) << resolved.body;
-  EXPECT_TRUE(
-      Eventually(user, "/v1/notifications:unreadCount", R"("count":"1")"));
-  EXPECT_TRUE(Eventually(admin,
-                         "/v1/auditEvents?entityType=ticket&entityId=" + id,
-                         "ticket.status_changed"));
-  const std::string trail =
-      Call(admin, "GET", "/v1/auditEvents?entityType=ticket&entityId=" + id)
-          .body;
-  EXPECT_THAT(trail, HasSubstr("ticket.created"));
-  EXPECT_THAT(trail, HasSubstr("ticket.assigned"));
-
-  EXPECT_EQ(Call(user, "POST", "/v1/auth/logout", "{}").status, 200);
-  // Every service's token cache forgets the session within 2 s.
-  absl::SleepFor(absl::Milliseconds(2500));
-  EXPECT_EQ(Call(user, "GET", "/v1/tickets").status, 401);
+  RunLifecycle();
 }
+
+// The same flow against the all-in-one binary.
+class AllInOneE2eTest : public SplitE2eTest {
+ protected:
+  void SetUp() override { Start("helpdeskd"); }
+};
+
+TEST_F(AllInOneE2eTest, TicketLifecycleNotifiesAndAudits) { RunLifecycle(); }
 
 TEST_F(SplitE2eTest,
        AuditCrashWhileTicketsAreCreatedLosesAndDuplicatesNothing) {
@@ -253,6 +337,7 @@ TEST_F(SplitE2eTest,
   absl::SleepFor(absl::Seconds(1));  // no duplicate follows
   EXPECT_THAT(Call(admin_b, "GET", "/v1/notifications:unreadCount").body,
               HasSubstr(R"("count":"3")"));
+  ExpectIntactDatabases();
 }
 
 class SplitE2eLeaseTest : public SplitE2eTest {
@@ -287,6 +372,7 @@ TEST_F(SplitE2eLeaseTest, JobsCrashMidJobIsFinishedAfterTheLeaseExpires) {
   absl::SleepFor(absl::Seconds(1));
   EXPECT_THAT(Call(admin_b, "GET", "/v1/notifications:unreadCount").body,
               HasSubstr(R"("count":"1")"));
+  ExpectIntactDatabases();
 }
 
 class SplitE2eDeadJobTest : public SplitE2eTest {
@@ -322,6 +408,7 @@ TEST_F(SplitE2eDeadJobTest, DeadJobIsDeliveredOnceByRetryJob) {
               HasSubstr(R"("count":"1")"));
   EXPECT_EQ(Call(admin, "POST", "/v1/jobs/" + job + ":retry", "{}").status, 400)
       << "only a DEAD job can be retried (FAILED_PRECONDITION)";
+  ExpectIntactDatabases();
 }
 
 }  // namespace
