@@ -11,7 +11,9 @@ job queue to drain and checks, from the services' own answers, that:
   - every ticket the API confirmed has exactly one `ticket.created` audit
     event (none lost, none duplicated);
   - every confirmed assignment produced exactly one notification for the
-    assignee, and every confirmed status change exactly one for the owner;
+    assignee, and every confirmed status change exactly one for the owner
+    (jobs dead-lettered while notification was down are retried first,
+    through RetryJob, as an admin would);
   - `PRAGMA integrity_check` is ok on every database.
 
 Prints requests served, errors by kind and the loss/duplicate counts; the
@@ -206,6 +208,19 @@ def main():
     lost = sum(1 for t in confirmed_tickets if not created.get(t))
     duplicated = sum(1 for t in confirmed_tickets if created.get(t, 0) > 1)
     time.sleep(30)  # retries of jobs
+    # Jobs whose notification service stayed down past max_attempts are
+    # DEAD (dead-lettered, not lost): retry them as an admin would.
+    dead = []
+    while True:
+        page = checker.call("GET", "/v1/jobs?state=DEAD&pageSize=1000") or {}
+        batch = page.get("jobs", [])
+        if not batch:
+            break
+        for job in batch:
+            if checker.call("POST", f"/v1/jobs/{job['id']}:retry", {}):
+                dead.append(job["id"])
+    if dead:
+        time.sleep(15)
     db = sqlite3.connect(os.path.join(data_dir, "notifications.db"))
     per_user = dict(db.execute(
         "SELECT user_id, COUNT(*) FROM notifications GROUP BY user_id"))
@@ -228,6 +243,7 @@ def main():
         "status_changes_confirmed": sum(status_changes.values()),
         "notifications_per_user_id": per_user,
         "duplicate_notifications": duplicate_notifications,
+        "dead_jobs_retried": len(dead),
         "integrity_check": integrity, "data_dir": data_dir}, indent=1))
 
 
