@@ -31,6 +31,9 @@
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
+#include "services/notification/notification_component.h"
+#include "services/ticket/demo_tickets.h"
+#include "services/ticket/ticket_component.h"
 #include "tools/bench/bench_support.h"
 #include "tools/bench/closed_loop.h"
 
@@ -135,8 +138,29 @@ int main(int argc, char** argv) {
   auto auth = helpdesk::bench::BenchAuth(dir, kServiceToken, &clock);
   auto audit = helpdesk::audit::AuditComponent::Create(
       {dir, kServiceToken, "bench"}, &clock);
-  if (!auth.ok() || !audit.ok()) {
+  helpdesk::ticket::TicketComponentOptions ticket_options;
+  ticket_options.data_dir = dir;
+  ticket_options.service_token = kServiceToken;
+  ticket_options.service.rate_limits = false;
+  ticket_options.service.page_token_key = "bench";
+  auto tickets =
+      helpdesk::ticket::TicketComponent::Create(ticket_options, &clock);
+  if (!auth.ok() || !audit.ok() || !tickets.ok()) {
     std::cerr << auth.status() << " " << audit.status() << "\n";
+    return 1;
+  }
+  auto notifications = helpdesk::notification::NotificationComponent::Create(
+      {dir, kServiceToken, {}, {}}, &clock, (*auth)->token_resolver());
+  if (!notifications.ok()) return 1;
+  // The demo tickets (24, of six demo accounts created in order).
+  if (!helpdesk::ticket::SeedDemoTickets(
+           *(*tickets)->store(), clock.Now(),
+           [&](absl::string_view email) -> absl::StatusOr<int64_t> {
+             auto user = (*auth)->store()->FindUserByEmail(email);
+             if (!user.ok()) return user.status();
+             return user->id;
+           })
+           .ok()) {
     return 1;
   }
   helpdesk::rpc::ServerOptions server_options;
@@ -144,7 +168,9 @@ int main(int argc, char** argv) {
       std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
           (*auth)->token_resolver(), kServiceToken));
   auto server = helpdesk::rpc::RpcServer::Start(
-      std::move(server_options), {(*auth)->service(), (*audit)->service()});
+      std::move(server_options),
+      {(*auth)->service(), (*audit)->service(), (*tickets)->service(),
+       (*notifications)->service()});
   if (!server.ok()) {
     std::cerr << server.status() << "\n";
     return 1;
@@ -156,6 +182,12 @@ int main(int argc, char** argv) {
     return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
                                      args);
   };
+
+  if (!(*tickets)
+           ->StartBackgroundWork({channel(-2), channel(-2), channel(-2)})
+           .ok()) {
+    return 1;
+  }
 
   // An admin session, and an audit trail to list.
   std::string token;
@@ -219,10 +251,18 @@ int main(int argc, char** argv) {
     const int n = std::stoi(text);
     std::vector<std::unique_ptr<auth_v1::AuthService::Stub>> auth_stubs;
     std::vector<std::unique_ptr<audit_v1::AuditService::Stub>> audit_stubs;
+    std::vector<std::unique_ptr<helpdesk::tickets::v1::TicketService::Stub>>
+        ticket_stubs;
+    std::vector<
+        std::unique_ptr<helpdesk::notifications::v1::NotificationService::Stub>>
+        notification_stubs;
     for (int t = 0; t < n; ++t) {
       auto ch = channel(t);
       auth_stubs.push_back(auth_v1::AuthService::NewStub(ch));
       audit_stubs.push_back(audit_v1::AuditService::NewStub(ch));
+      ticket_stubs.push_back(helpdesk::tickets::v1::TicketService::NewStub(ch));
+      notification_stubs.push_back(
+          helpdesk::notifications::v1::NotificationService::NewStub(ch));
     }
     struct Row {
       std::string name;
@@ -230,6 +270,38 @@ int main(int argc, char** argv) {
       std::function<bool(int)> call;
     };
     const std::vector<Row> rows = {
+        {"GetUnreadCount (GET /v1/notifications:unreadCount)",
+         "/v1/notifications:unreadCount",
+         [&](int t) {
+           grpc::ClientContext context;
+           context.AddMetadata("authorization", "Bearer " + token);
+           helpdesk::notifications::v1::GetUnreadCountResponse response;
+           return notification_stubs[t]
+               ->GetUnreadCount(&context, {}, &response)
+               .ok();
+         }},
+        {"GetTicket (GET /v1/tickets/3)", "/v1/tickets/3",
+         [&](int t) {
+           grpc::ClientContext context;
+           context.AddMetadata("authorization", "Bearer " + token);
+           helpdesk::tickets::v1::GetTicketRequest request;
+           request.set_id(3);
+           helpdesk::tickets::v1::Ticket response;
+           return ticket_stubs[t]->GetTicket(&context, request, &response).ok();
+         }},
+        {"ListTickets (GET /v1/tickets?status=OPEN, 50/page)",
+         "/v1/tickets?status=OPEN&pageSize=50",
+         [&](int t) {
+           grpc::ClientContext context;
+           context.AddMetadata("authorization", "Bearer " + token);
+           helpdesk::tickets::v1::ListTicketsRequest request;
+           request.set_status(helpdesk::tickets::v1::Ticket::OPEN);
+           request.set_page_size(50);
+           helpdesk::tickets::v1::ListTicketsResponse response;
+           return ticket_stubs[t]
+               ->ListTickets(&context, request, &response)
+               .ok();
+         }},
         {"GetCurrentUser (GET /v1/auth/me)", "/v1/auth/me",
          [&](int t) {
            grpc::ClientContext context;
@@ -277,6 +349,8 @@ int main(int argc, char** argv) {
     }
   }
   (*gateway)->Shutdown(absl::Seconds(1));
+  (*tickets)->StopBackgroundWork();
+  (*notifications)->StopWatches();
   (*server)->Shutdown(absl::Seconds(1));
   return 0;
 }
