@@ -43,6 +43,24 @@ bool IsServing(int port) {
          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
+std::shared_ptr<grpc::Channel> ChannelTo(int port) {
+  return grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                             grpc::InsecureChannelCredentials());
+}
+
+// A session token for a demo account (password demo123).
+std::string DemoLogin(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& email) {
+  auto stub = helpdesk::auth::v1::AuthService::NewStub(channel);
+  helpdesk::auth::v1::LoginRequest request;
+  request.set_email(email);
+  request.set_password("demo123");
+  helpdesk::auth::v1::LoginResponse session;
+  grpc::ClientContext context;
+  EXPECT_TRUE(stub->Login(&context, request, &session).ok()) << email;
+  return session.session_token();
+}
+
 TEST(HelpdeskdTest, StartsOnAFreePortAndCreatesTheDataDirectory) {
   helpdesk::testing::TempDir dir;
   HelpdeskdOptions options;
@@ -63,19 +81,11 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
   options.http_port = 0;
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
-  auto stub = helpdesk::auth::v1::AuthService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
-                          grpc::InsecureChannelCredentials()));
-  helpdesk::auth::v1::LoginRequest login;
-  login.set_email("admina@example.com");
-  login.set_password("demo123");
-  helpdesk::auth::v1::LoginResponse session;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(stub->Login(&context, login, &session).ok());
-  }
+  auto channel = ChannelTo((*daemon)->grpc_port());
+  auto stub = helpdesk::auth::v1::AuthService::NewStub(channel);
+  const std::string token = DemoLogin(channel, "admina@example.com");
   grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + session.session_token());
+  context.AddMetadata("authorization", "Bearer " + token);
   helpdesk::auth::v1::User me;
   ASSERT_TRUE(stub->GetCurrentUser(&context,
                                    helpdesk::auth::v1::GetCurrentUserRequest(),
@@ -87,22 +97,16 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
   // Every signed-in user has an inbox.
   {
     auto notifications =
-        helpdesk::notifications::v1::NotificationService::NewStub(
-            grpc::CreateChannel(
-                "127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
-                grpc::InsecureChannelCredentials()));
+        helpdesk::notifications::v1::NotificationService::NewStub(channel);
     grpc::ClientContext count_context;
-    count_context.AddMetadata("authorization",
-                              "Bearer " + session.session_token());
+    count_context.AddMetadata("authorization", "Bearer " + token);
     helpdesk::notifications::v1::GetUnreadCountResponse count;
     ASSERT_TRUE(notifications->GetUnreadCount(&count_context, {}, &count).ok());
     EXPECT_EQ(count.count(), 0);
   }
 
   // The login reaches the audit trail through auth's outbox, in-process.
-  auto audit = helpdesk::audit::v1::AuditService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
-                          grpc::InsecureChannelCredentials()));
+  auto audit = helpdesk::audit::v1::AuditService::NewStub(channel);
   helpdesk::audit::v1::ListAuditEventsRequest request;
   request.set_action("user.login");
   request.set_actor_id(me.id());
@@ -110,8 +114,7 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
   // Delivery is asynchronous (the relay is woken at commit): poll briefly.
   for (int attempt = 0; attempt < 200 && found == 0; ++attempt) {
     grpc::ClientContext list_context;
-    list_context.AddMetadata("authorization",
-                             "Bearer " + session.session_token());
+    list_context.AddMetadata("authorization", "Bearer " + token);
     helpdesk::audit::v1::ListAuditEventsResponse events;
     ASSERT_TRUE(audit->ListAuditEvents(&list_context, request, &events).ok());
     found = events.audit_events_size();
@@ -129,20 +132,12 @@ TEST(HelpdeskdTest, DemoTicketsAreSeededOnceAndVisibleToTheirOwners) {
   for (int start = 0; start < 2; ++start) {
     auto daemon = Helpdeskd::Start(options);
     ASSERT_THAT(daemon, IsOk());
-    auto channel = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
-        grpc::InsecureChannelCredentials());
-    auto auth = helpdesk::auth::v1::AuthService::NewStub(channel);
+    auto channel = ChannelTo((*daemon)->grpc_port());
     auto tickets = helpdesk::tickets::v1::TicketService::NewStub(channel);
     auto list = [&](const std::string& email) {
-      helpdesk::auth::v1::LoginRequest login;
-      login.set_email(email);
-      login.set_password("demo123");
-      helpdesk::auth::v1::LoginResponse session;
-      grpc::ClientContext login_context;
-      EXPECT_TRUE(auth->Login(&login_context, login, &session).ok());
       grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + session.session_token());
+      context.AddMetadata("authorization",
+                          "Bearer " + DemoLogin(channel, email));
       helpdesk::tickets::v1::ListTicketsResponse response;
       EXPECT_TRUE(tickets->ListTickets(&context, {}, &response).ok());
       return response.total_size();
@@ -164,18 +159,9 @@ TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
   options.sweep_interval = absl::Hours(1);  // the test sweeps by hand
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->grpc_port()),
-                          grpc::InsecureChannelCredentials());
+  auto channel = ChannelTo((*daemon)->grpc_port());
   auto login = [&](const std::string& email) {
-    auto auth = helpdesk::auth::v1::AuthService::NewStub(channel);
-    helpdesk::auth::v1::LoginRequest request;
-    request.set_email(email);
-    request.set_password("demo123");
-    helpdesk::auth::v1::LoginResponse session;
-    grpc::ClientContext context;
-    EXPECT_TRUE(auth->Login(&context, request, &session).ok());
-    return session.session_token();
+    return DemoLogin(channel, email);
   };
   auto unread = [&](const std::string& token) {
     auto stub =
