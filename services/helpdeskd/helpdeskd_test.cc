@@ -43,6 +43,15 @@ bool IsServing(int port) {
          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
+// helpdeskd on free ports with its data in `dir`.
+HelpdeskdOptions TestOptions(const helpdesk::testing::TempDir& dir) {
+  HelpdeskdOptions options;
+  options.data_dir = dir.File("data");
+  options.grpc_port = 0;
+  options.http_port = 0;
+  return options;
+}
+
 std::shared_ptr<grpc::Channel> ChannelTo(int port) {
   return grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                              grpc::InsecureChannelCredentials());
@@ -75,10 +84,7 @@ TEST(HelpdeskdTest, StartsOnAFreePortAndCreatesTheDataDirectory) {
 
 TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
   helpdesk::testing::TempDir dir;
-  HelpdeskdOptions options;
-  options.data_dir = dir.File("data");
-  options.grpc_port = 0;
-  options.http_port = 0;
+  HelpdeskdOptions options = TestOptions(dir);
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
   auto channel = ChannelTo((*daemon)->grpc_port());
@@ -125,10 +131,7 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
 
 TEST(HelpdeskdTest, DemoTicketsAreSeededOnceAndVisibleToTheirOwners) {
   helpdesk::testing::TempDir dir;
-  HelpdeskdOptions options;
-  options.data_dir = dir.File("data");
-  options.grpc_port = 0;
-  options.http_port = 0;
+  HelpdeskdOptions options = TestOptions(dir);
   for (int start = 0; start < 2; ++start) {
     auto daemon = Helpdeskd::Start(options);
     ASSERT_THAT(daemon, IsOk());
@@ -152,10 +155,7 @@ TEST(HelpdeskdTest, DemoTicketsAreSeededOnceAndVisibleToTheirOwners) {
 // find it in their inbox exactly once; the escalation sweep does the same.
 TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
   helpdesk::testing::TempDir dir;
-  HelpdeskdOptions options;
-  options.data_dir = dir.File("data");
-  options.grpc_port = 0;
-  options.http_port = 0;
+  HelpdeskdOptions options = TestOptions(dir);
   options.sweep_interval = absl::Hours(1);  // the test sweeps by hand
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
@@ -213,10 +213,7 @@ TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
 // list own tickets as JSON, and be refused what an admin may do.
 TEST(HelpdeskdTest, GatewayServesTheJsonApiWithSessionCookies) {
   helpdesk::testing::TempDir dir;
-  HelpdeskdOptions options;
-  options.data_dir = dir.File("data");
-  options.grpc_port = 0;
-  options.http_port = 0;
+  HelpdeskdOptions options = TestOptions(dir);
   auto daemon = Helpdeskd::Start(options);
   ASSERT_THAT(daemon, IsOk());
   helpdesk::gateway::testing::TestHttpClient http((*daemon)->http_port());
