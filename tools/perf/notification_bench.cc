@@ -38,8 +38,8 @@
 #include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
 #include "services/notification/notification_component.h"
-#include "tools/bench/bench_support.h"
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/bench_support.h"
+#include "tools/perf/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-notification-bench",
           "Scratch directory (wiped first).");

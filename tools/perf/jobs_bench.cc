@@ -40,7 +40,7 @@
 #include "services/jobs/jobs_component.h"
 #include "services/notification/notification_component.h"
 #include "services/ticket/ticket_component.h"
-#include "tools/bench/bench_support.h"
+#include "tools/perf/bench_support.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-jobs-bench",
           "Scratch directory (wiped per run).");

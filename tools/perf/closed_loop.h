@@ -1,5 +1,5 @@
-#ifndef HELPDESK_TOOLS_BENCH_CLOSED_LOOP_H_
-#define HELPDESK_TOOLS_BENCH_CLOSED_LOOP_H_
+#ifndef HELPDESK_TOOLS_PERF_CLOSED_LOOP_H_
+#define HELPDESK_TOOLS_PERF_CLOSED_LOOP_H_
 
 #include <cstdint>
 #include <functional>
@@ -32,4 +32,4 @@ std::string FormatRow(const std::string& name, int concurrency,
 
 }  // namespace helpdesk::bench
 
-#endif  // HELPDESK_TOOLS_BENCH_CLOSED_LOOP_H_
+#endif  // HELPDESK_TOOLS_PERF_CLOSED_LOOP_H_

@@ -20,8 +20,8 @@
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
-#include "tools/bench/bench_support.h"
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/bench_support.h"
+#include "tools/perf/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-auth-bench",
           "Scratch directory (wiped first).");

@@ -1,4 +1,4 @@
-#include "tools/bench/bench_support.h"
+#include "tools/perf/bench_support.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,7 +11,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/closed_loop.h"
 
 namespace helpdesk::bench {
 

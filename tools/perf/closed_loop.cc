@@ -1,4 +1,4 @@
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/closed_loop.h"
 
 #include <algorithm>
 #include <atomic>

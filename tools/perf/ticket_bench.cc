@@ -25,8 +25,8 @@
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
 #include "services/ticket/ticket_component.h"
-#include "tools/bench/bench_support.h"
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/bench_support.h"
+#include "tools/perf/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-ticket-bench",
           "Scratch directory (wiped first).");

@@ -34,8 +34,8 @@
 #include "services/notification/notification_component.h"
 #include "services/ticket/demo_tickets.h"
 #include "services/ticket/ticket_component.h"
-#include "tools/bench/bench_support.h"
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/bench_support.h"
+#include "tools/perf/closed_loop.h"
 
 ABSL_FLAG(std::string, data_dir, "/tmp/helpdesk-gateway-bench",
           "Scratch directory (wiped first).");

@@ -1,5 +1,5 @@
-#ifndef HELPDESK_TOOLS_BENCH_BENCH_SUPPORT_H_
-#define HELPDESK_TOOLS_BENCH_BENCH_SUPPORT_H_
+#ifndef HELPDESK_TOOLS_PERF_BENCH_SUPPORT_H_
+#define HELPDESK_TOOLS_PERF_BENCH_SUPPORT_H_
 
 #include <memory>
 #include <string>
@@ -10,7 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/clock/clock.h"
 #include "services/auth/auth_component.h"
-#include "tools/bench/closed_loop.h"
+#include "tools/perf/closed_loop.h"
 
 namespace helpdesk::bench {
 
@@ -47,4 +47,4 @@ LoadResult MeasureHealthCeiling(
 
 }  // namespace helpdesk::bench
 
-#endif  // HELPDESK_TOOLS_BENCH_BENCH_SUPPORT_H_
+#endif  // HELPDESK_TOOLS_PERF_BENCH_SUPPORT_H_
