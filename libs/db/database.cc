@@ -70,17 +70,15 @@ absl::Status StatusFromException(const std::exception& e) {
 
 }  // namespace internal
 
-Database::Database(const std::string& path)
-    : connection_(
-          path,
-          SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
-          kBusyTimeoutMs) {}
+Database::Database(const std::string& path, int flags)
+    : connection_(path, flags, kBusyTimeoutMs) {}
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& path, absl::Span<const Migration> migrations) {
   std::unique_ptr<Database> db;
   try {
-    db.reset(new Database(path));
+    db.reset(new Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                    SQLite::OPEN_FULLMUTEX));
   } catch (const SQLite::Exception& e) {
     LogError("db_open_failed", {{"path", path}, {"detail", e.what()}});
     return absl::FailedPreconditionError(
@@ -93,6 +91,46 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
                                                         configured.message()));
   }
   return db;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::OpenReader(
+    const std::string& path) {
+  std::unique_ptr<Database> db;
+  try {
+    // NOMUTEX: a reader is used by one thread at a time (a ReaderPool lease),
+    // so SQLite's per-connection mutex would only cost.
+    db.reset(new Database(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX));
+  } catch (const SQLite::Exception& e) {
+    LogError("db_open_failed", {{"path", path}, {"detail", e.what()}});
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot open database ", path, " for reading: ", e.getErrorStr()));
+  }
+  absl::Status configured = db->ConfigureReader();
+  if (!configured.ok()) {
+    return absl::Status(configured.code(), absl::StrCat("database ", path, ": ",
+                                                        configured.message()));
+  }
+  return db;
+}
+
+absl::Status Database::ConfigureReader() {
+  try {
+    connection_.exec("PRAGMA query_only = ON");
+    // The first read of the file: a file that is not a database, or one no
+    // writer has migrated, fails here.
+    schema_version_ = connection_.execAndGet(kSelectSchemaVersionSql).getInt();
+    return absl::OkStatus();
+  } catch (const SQLite::Exception& e) {
+    if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB ||
+        (e.getErrorCode() & 0xff) == SQLITE_CORRUPT) {
+      return absl::DataLossError(
+          "the file is not a SQLite database or is corrupt; refusing to "
+          "start");
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read the schema version (open the writer first): ",
+                     e.getErrorStr()));
+  }
 }
 
 absl::Status Database::Configure() {
@@ -188,14 +226,33 @@ absl::Status Database::Execute(absl::string_view sql) {
 }
 
 absl::Status Database::InTransaction(absl::FunctionRef<absl::Status()> body) {
-  RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
+  return RunInTransaction("BEGIN IMMEDIATE", body);
+}
+
+absl::Status Database::InReadTransaction(
+    absl::FunctionRef<absl::Status()> body) {
+  return RunInTransaction("BEGIN DEFERRED", [&]() -> absl::Status {
+    absl::Status status = body();
+    // A statement left mid-step would hold the snapshot past COMMIT.
+    ResetStatements();
+    return status;
+  });
+}
+
+void Database::ResetStatements() {
+  for (auto& [sql, statement] : statements_) statement->tryReset();
+}
+
+absl::Status Database::RunInTransaction(
+    const char* begin, absl::FunctionRef<absl::Status()> body) {
+  RETURN_IF_ERROR(Execute(begin));
   absl::Status status = Guard([&]() -> absl::Status { return body(); });
   if (status.ok()) {
     status = Execute("COMMIT");
     if (status.ok()) return status;
   }
   // Statements left mid-step would keep the transaction's read lock alive.
-  for (auto& [sql, statement] : statements_) statement->tryReset();
+  ResetStatements();
   absl::Status rolled_back = Execute("ROLLBACK");
   if (!rolled_back.ok()) {
     LogError("db_rollback_failed", {{"detail", rolled_back.ToString()}});

@@ -16,6 +16,8 @@
 
 namespace helpdesk::db {
 
+class ReaderPool;
+
 // One SQLite connection to one service's database file.
 //
 // Open() creates the file if needed, applies the connection settings every
@@ -24,15 +26,28 @@ namespace helpdesk::db {
 // migrations. A file whose schema is newer than the migrations this binary
 // knows, or that is not a SQLite database, is refused.
 //
+// OpenReader() opens a read-only connection to a file that a writer has
+// already opened and migrated (see ReaderPool, which owns such readers).
+//
 // SQLiteCpp reports errors by throwing; this class and Guard() below are
 // where those exceptions become absl::Status, so none escapes a store.
 //
-// Thread-safety: not thread-safe. A store owns one Database and serialises
-// access to it (typically with a mutex next to it).
+// Thread-safety: not thread-safe. A store owns one writer Database and
+// serialises access to it (typically with a mutex next to it); readers are
+// lent to one thread at a time by a ReaderPool.
 class Database final {
  public:
   static absl::StatusOr<std::unique_ptr<Database>> Open(
       const std::string& path, absl::Span<const Migration> migrations);
+
+  // A read-only connection (SQLITE_OPEN_READONLY and query_only) with the
+  // writer's busy timeout and no migrations: any write through it fails
+  // with INTERNAL. The file must exist with a migrated schema
+  // (FAILED_PRECONDITION otherwise); its journal is WAL, set by the writer,
+  // so the reader sees every transaction committed before each of its reads
+  // begins and never blocks the writer.
+  static absl::StatusOr<std::unique_ptr<Database>> OpenReader(
+      const std::string& path);
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -53,13 +68,27 @@ class Database final {
   // when `body` returns an error or throws; the error is returned.
   absl::Status InTransaction(absl::FunctionRef<absl::Status()> body);
 
+  // Runs `body` inside a deferred BEGIN ... COMMIT, so that several reads
+  // see one snapshot (under WAL, without blocking the writer). Works on
+  // readers; `body`'s error or exception is returned.
+  absl::Status InReadTransaction(absl::FunctionRef<absl::Status()> body);
+
   // Direct access for code that needs the raw connection (row ids, changes).
   SQLite::Database& connection() { return connection_; }
 
  private:
-  explicit Database(const std::string& path);
+  // ReaderPool resets a returned reader's statements.
+  friend class ReaderPool;
+
+  Database(const std::string& path, int flags);
   absl::Status Configure();
+  absl::Status ConfigureReader();
   absl::Status Migrate(absl::Span<const Migration> migrations);
+  absl::Status RunInTransaction(const char* begin,
+                                absl::FunctionRef<absl::Status()> body);
+  // Resets every cached statement, so that none left mid-step keeps a read
+  // transaction (and its old snapshot) open on this connection.
+  void ResetStatements();
 
   SQLite::Database connection_;
   int schema_version_ = 0;
