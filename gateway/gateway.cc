@@ -4,13 +4,16 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/static_files.h"
 #include "gateway/transcoder.h"
+#include "gateway/web_console_files_gen.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
@@ -107,7 +110,16 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       LogWarning("gateway_service_without_backend", {{"service", service}});
     }
   }
-  gateway->origins_ = std::make_unique<OriginPolicy>(options.allowed_origins);
+  gateway->origins_ = std::make_unique<OriginPolicy>(
+      options.allowed_origins, options.secure_cookies ? "https" : "http");
+  if (options.serve_web_console) {
+    std::vector<StaticFiles::File> files;
+    for (const web::EmbeddedFile& file : web::EmbeddedFiles()) {
+      files.push_back({{file.path.data(), file.path.size()},
+                       {file.bytes.data(), file.bytes.size()}});
+    }
+    gateway->static_files_ = std::make_unique<StaticFiles>(files);
+  }
   gateway->backends_ = std::make_unique<Backends>(backends);
 
   HandlerConfig config;
@@ -116,6 +128,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   config.type_resolver = gateway->type_resolver_.get();
   config.backends = gateway->backends_.get();
   config.origins = gateway->origins_.get();
+  config.static_files = gateway->static_files_.get();
   config.session = session;
   config.service_token = options.service_token;
   config.secure_cookies = options.secure_cookies;

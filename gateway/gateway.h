@@ -16,6 +16,7 @@
 #include "gateway/origin_policy.h"
 #include "gateway/request_handler.h"
 #include "gateway/route_table.h"
+#include "gateway/static_files.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/type_resolver.h"
@@ -32,7 +33,9 @@ struct GatewayOptions {
   // Browser origins allowed to call with credentials (CORS), and to send
   // state-changing requests on the session cookie (CSRF).
   std::vector<std::string> allowed_origins;
-  bool secure_cookies = false;  // `Secure` on the session cookie (HTTPS)
+  // `Secure` on the session cookie; also the page scheme a same-origin
+  // `Origin` is expected with (https, else http).
+  bool secure_cookies = false;
   // Reverse proxies in front of the gateway whose X-Forwarded-For entries
   // are trusted (0: the TCP peer is the client).
   int trusted_proxies = 0;
@@ -58,6 +61,8 @@ struct GatewayOptions {
   std::string logout_method = "helpdesk.auth.v1.AuthService.Logout";
   std::string session_token_field = "session_token";
   std::string session_expire_time_field = "expire_time";
+  // Serve the web console (gateway/web/, embedded) at `/`.
+  bool serve_web_console = true;
 };
 
 // Backend channels by service full name, for split deployments; services
@@ -103,6 +108,7 @@ class Gateway final {
   std::unique_ptr<google::protobuf::util::TypeResolver> type_resolver_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<OriginPolicy> origins_;
+  std::unique_ptr<StaticFiles> static_files_;
   std::unique_ptr<Backends> backends_;
   std::unique_ptr<RequestHandler> handler_;
   std::unique_ptr<HttpServer> server_;

@@ -474,6 +474,38 @@ TEST_F(GatewayTest, CookieRequestFromAnAllowedOriginPasses) {
             200);
 }
 
+// The web console the gateway serves itself posts with its own origin (the
+// test client sends `Host: 127.0.0.1`).
+TEST_F(GatewayTest, CookieRequestFromTheGatewaysOwnOriginPasses) {
+  const std::string sid = LoginCookie();
+  EXPECT_EQ(Call("POST", "/v1/auth/logout", "",
+                 {{"Cookie", "sid=" + sid}, {"Origin", "http://127.0.0.1"}})
+                .status,
+            200);
+}
+
+TEST_F(GatewayTest, OwnHostWithAnotherSchemeOrPortIsStillForeign) {
+  const std::string sid = LoginCookie();
+  for (const char* origin :
+       {"https://127.0.0.1", "http://127.0.0.1:1",
+        "http://127.0.0.1.evil.example", "http://evil.example"}) {
+    EXPECT_EQ(Call("POST", "/v1/auth/logout", "",
+                   {{"Cookie", "sid=" + sid}, {"Origin", origin}})
+                  .status,
+              403)
+        << origin;
+  }
+  // A second Host header naming the attacker's origin does not help either.
+  EXPECT_EQ(Call("POST", "/v1/auth/logout", "",
+                 {{"Cookie", "sid=" + sid},
+                  {"Host", "evil.example"},
+                  {"Origin", "http://evil.example"}})
+                .status,
+            403);
+  EXPECT_EQ(Call("GET", "/v1/auth/me", "", {{"Cookie", "sid=" + sid}}).status,
+            200);
+}
+
 TEST_F(GatewayTest, BearerRequestFromAForeignOriginIsNotCsrf) {
   const std::string token = LoginToken("usera@example.com");
   EXPECT_EQ(

@@ -87,6 +87,40 @@ TEST(OriginPolicyTest, CsrfOnlyForStateChangingCookieRequestsFromOthers) {
       Request("PATCH", {{"origin", "null"}}), true));
 }
 
+TEST(OriginPolicyTest, OwnOriginIsSameOriginNotAllowListed) {
+  OriginPolicy policy({"https://app.example.com"});
+  const HttpRequest own = Request(
+      "POST",
+      {{"host", "desk.example:8080"}, {"origin", "http://desk.example:8080"}});
+  EXPECT_TRUE(policy.IsSameOrigin(own, "http://desk.example:8080"));
+  EXPECT_TRUE(policy.IsSameOrigin(own, "http://DESK.example:8080"));
+  EXPECT_FALSE(policy.IsForgedCookieRequest(own, true));
+  EXPECT_FALSE(policy.IsAllowed("http://desk.example:8080"));  // no CORS
+  EXPECT_FALSE(policy.IsSameOrigin(own, "https://desk.example:8080"));
+  EXPECT_FALSE(policy.IsSameOrigin(own, "http://desk.example"));
+  EXPECT_FALSE(policy.IsSameOrigin(own, "http://desk.example:8080/"));
+  EXPECT_FALSE(policy.IsSameOrigin(own, "http://desk.example:8080.evil"));
+  EXPECT_TRUE(policy.IsForgedCookieRequest(
+      Request("POST", {{"host", "desk.example:8080"},
+                       {"origin", "http://evil.example"}}),
+      true));
+  // Two Host headers: ambiguous, so not the same origin.
+  EXPECT_FALSE(policy.IsSameOrigin(
+      Request("POST", {{"host", "evil.example"}, {"host", "desk.example"}}),
+      "http://evil.example"));
+  // Without a Host there is nothing to be the same as.
+  EXPECT_FALSE(policy.IsSameOrigin(Request("POST", {}), "http://"));
+  EXPECT_TRUE(policy.IsForgedCookieRequest(
+      Request("POST", {{"origin", "http://desk.example:8080"}}), true));
+}
+
+TEST(OriginPolicyTest, BehindTlsTheOwnOriginIsHttps) {
+  OriginPolicy policy({}, "https");
+  const HttpRequest request = Request("POST", {{"host", "desk.example"}});
+  EXPECT_TRUE(policy.IsSameOrigin(request, "https://desk.example"));
+  EXPECT_FALSE(policy.IsSameOrigin(request, "http://desk.example"));
+}
+
 TEST(OriginPolicyTest, PreflightAnswers) {
   OriginPolicy policy({"https://app.example.com"});
   HttpRequest preflight =

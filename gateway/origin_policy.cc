@@ -2,10 +2,13 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "gateway/http_message.h"
 
 namespace helpdesk::gateway {
@@ -18,7 +21,9 @@ constexpr char kPreflightMaxAgeSeconds[] = "600";
 
 }  // namespace
 
-OriginPolicy::OriginPolicy(const std::vector<std::string>& allowed_origins) {
+OriginPolicy::OriginPolicy(const std::vector<std::string>& allowed_origins,
+                           std::string own_scheme)
+    : own_scheme_prefix_(std::move(own_scheme) + "://") {
   for (std::string origin : allowed_origins) {
     absl::StripAsciiWhitespace(&origin);
     while (!origin.empty() && origin.back() == '/') origin.pop_back();
@@ -68,7 +73,17 @@ bool OriginPolicy::IsForgedCookieRequest(const HttpRequest& request,
     return false;
   }
   std::optional<absl::string_view> origin = request.Header("origin");
-  return origin.has_value() && !IsAllowed(*origin);
+  return origin.has_value() && !IsAllowed(*origin) &&
+         !IsSameOrigin(request, *origin);
+}
+
+bool OriginPolicy::IsSameOrigin(const HttpRequest& request,
+                                absl::string_view origin) const {
+  // Exactly one Host: with several, which one is "ours" is ambiguous.
+  const std::vector<std::string> hosts = request.HeaderValues("host");
+  if (hosts.size() != 1 || hosts[0].empty()) return false;
+  if (!absl::ConsumePrefix(&origin, own_scheme_prefix_)) return false;
+  return absl::EqualsIgnoreCase(origin, hosts[0]);
 }
 
 }  // namespace helpdesk::gateway

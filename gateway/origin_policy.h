@@ -15,10 +15,21 @@ namespace helpdesk::gateway {
 // them (including preflights), and the CSRF rule that refuses a
 // state-changing request riding on the session cookie from any other origin.
 // Origins are compared exactly ("https://app.example.com", no path).
+//
+// Pages the gateway serves itself (the web console) are same-origin: their
+// state-changing requests carry `Origin: <scheme>://<Host>`, which the CSRF
+// rule accepts. That opens nothing to other sites: a browser sets Host to
+// the server it talks to and sends a host's cookies only to that host, so a
+// page elsewhere cannot send both this gateway's cookie and an Origin equal
+// to the Host (a DNS-rebound name is another host, without our cookie).
+// Same-origin requests need no CORS headers and get none.
 // Immutable; thread-safe.
 class OriginPolicy final {
  public:
-  explicit OriginPolicy(const std::vector<std::string>& allowed_origins);
+  // `own_scheme`: the scheme browsers reach the gateway with ("https" behind
+  // a TLS proxy).
+  explicit OriginPolicy(const std::vector<std::string>& allowed_origins,
+                        std::string own_scheme = "http");
 
   bool IsAllowed(absl::string_view origin) const;
 
@@ -35,14 +46,20 @@ class OriginPolicy final {
   // otherwise.
   HttpResponse AnswerPreflight(const HttpRequest& request) const;
 
+  // True when `origin` is `<own scheme>://<the request's Host>` (a request
+  // with several Host headers has none).
+  bool IsSameOrigin(const HttpRequest& request, absl::string_view origin) const;
+
   // True when the request changes state (not GET, HEAD or OPTIONS), is
-  // authenticated by the session cookie, and names an Origin that is not
-  // allowed: a cross-site request forgery to refuse with 403.
+  // authenticated by the session cookie, and names an Origin that is
+  // neither allowed nor the gateway's own: a cross-site request forgery to
+  // refuse with 403.
   bool IsForgedCookieRequest(const HttpRequest& request,
                              bool authenticated_by_cookie) const;
 
  private:
   absl::flat_hash_set<std::string> allowed_;
+  std::string own_scheme_prefix_;  // e.g. "http://"
 };
 
 }  // namespace helpdesk::gateway

@@ -265,6 +265,15 @@ void RequestHandler::Handle(HttpRequest request,
     CheckReadiness(std::move(exchange));
     return;
   }
+  if (config_.static_files != nullptr &&
+      StaticFiles::Handles(request.method, path)) {
+    exchange->route = "static";
+    HttpResponse response = config_.static_files->Serve(request);
+    response.AddHeader("X-Request-Id", exchange->request_id);
+    exchange->Log(response.status);
+    exchange->http->Respond(std::move(response));
+    return;
+  }
   if (OriginPolicy::IsPreflight(request)) {
     exchange->route = "preflight";
     HttpResponse response = config_.origins->AnswerPreflight(request);

@@ -12,6 +12,7 @@
 #include "gateway/http_server.h"
 #include "gateway/origin_policy.h"
 #include "gateway/route_table.h"
+#include "gateway/static_files.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/type_resolver.h"
@@ -38,6 +39,8 @@ struct HandlerConfig {
   google::protobuf::util::TypeResolver* type_resolver = nullptr;
   Backends* backends = nullptr;
   const OriginPolicy* origins = nullptr;
+  // The web console's files for GET/HEAD outside the API; null: none.
+  const StaticFiles* static_files = nullptr;
   SessionRpcs session;
   std::string service_token;
   bool secure_cookies = false;
@@ -49,12 +52,12 @@ struct HandlerConfig {
 };
 
 // The gateway's request path (Envoy's transcoder filter): health endpoints,
-// CORS preflight, routing (404/405), the session cookie and CSRF rule,
-// transcoding, the backend call with the generic stub (callback API: no
-// thread waits for a backend), the answer (errors as google.rpc.Status JSON
-// with grpc-gateway's HTTP statuses), and one access-log line per request
-// (method, route template, status, duration, request id; never tokens,
-// cookies or bodies).
+// the web console's static files, CORS preflight, routing (404/405), the
+// session cookie and CSRF rule, transcoding, the backend call with the generic
+// stub (callback API: no thread waits for a backend), the answer (errors as
+// google.rpc.Status JSON with grpc-gateway's HTTP statuses), and one access-log
+// line per request (method, route template, status, duration, request id; never
+// tokens, cookies or bodies).
 //
 // Thread-safe: Handle() runs on event-loop threads, completions on gRPC's.
 class RequestHandler final : public HttpHandler {
