@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Create(
       component->store_,
       AuditStore::Open(
           (std::filesystem::path(component->options_.data_dir) / "audit.db")
-              .string()));
+              .string(),
+          component->options_.db_readers));
   component->service_ = std::make_unique<AuditServiceImpl>(
       component->store_.get(), clock, component->options_.page_token_key);
   return component;

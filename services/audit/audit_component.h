@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
+#include "libs/db/reader_pool.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_service.h"
 #include "services/audit/audit_store.h"
@@ -17,6 +18,9 @@ struct AuditComponentOptions {
   std::string data_dir;
   std::string service_token;
   std::string page_token_key;
+  // Read-only connections to audit.db that the read RPCs share (see
+  // db::ReaderPool); writes use one connection of their own.
+  int db_readers = db::ReaderPool::kDefaultSize;
 };
 
 // Wires the audit service: opens audit.db and builds the service.

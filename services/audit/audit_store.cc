@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 #include "libs/status/status_macros.h"
 #include "services/audit/audit_chain.h"
 #include "services/audit/migrations.h"
@@ -114,11 +115,11 @@ int BindFilter(SQLite::Statement& query, const EventFilter& filter) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(
-    const std::string& path) {
+    const std::string& path, int readers) {
   ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, AuditMigrations()));
-  ASSIGN_OR_RETURN(auto reader, db::Database::Open(path, AuditMigrations()));
+  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
   return std::unique_ptr<AuditStore>(
-      new AuditStore(std::move(writer), std::move(reader)));
+      new AuditStore(std::move(writer), std::move(pool)));
 }
 
 absl::StatusOr<StoredEvent> AuditStore::AppendLocked(const NewEvent& event,
@@ -199,10 +200,10 @@ absl::Status AuditStore::RecordBatch(absl::Span<const NewEvent> events,
 absl::StatusOr<std::vector<StoredEvent>> AuditStore::List(
     const EventFilter& filter, const std::optional<EventCursor>& after,
     int limit) {
-  absl::MutexLock lock(&read_mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::vector<StoredEvent>> {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader_->Prepare(ListSql(filter, after.has_value())));
+                     reader->Prepare(ListSql(filter, after.has_value())));
     int index = BindFilter(*query, filter);
     if (after) {
       query->bind(index++, absl::ToUnixMicros(after->create_time));
@@ -216,9 +217,9 @@ absl::StatusOr<std::vector<StoredEvent>> AuditStore::List(
 }
 
 absl::StatusOr<std::string> AuditStore::ExplainList(const EventFilter& filter) {
-  absl::MutexLock lock(&read_mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::string> {
-    SQLite::Statement explain(reader_->connection(),
+    SQLite::Statement explain(reader->connection(),
                               "EXPLAIN QUERY PLAN " + ListSql(filter, true));
     std::string plan;
     while (explain.executeStep()) {
@@ -229,10 +230,10 @@ absl::StatusOr<std::string> AuditStore::ExplainList(const EventFilter& filter) {
 }
 
 absl::StatusOr<ChainReport> AuditStore::VerifyChain() {
-  absl::MutexLock lock(&read_mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<ChainReport> {
     // One read transaction: a consistent snapshot however long the walk.
-    SQLite::Statement query(reader_->connection(), kSelectAllInOrderSql);
+    SQLite::Statement query(reader->connection(), kSelectAllInOrderSql);
     ChainReport report;
     std::string previous = GenesisHash();
     while (query.executeStep()) {

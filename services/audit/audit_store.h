@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 #include "services/audit/audit_chain.h"
 
 namespace helpdesk::audit {
@@ -53,14 +54,17 @@ struct ChainReport {
 };
 
 // Every SQL statement of the audit service. Appends are serialised on a
-// writer connection (each append reads the chain head and extends it in one
-// transaction); lists and chain verification read through a second
-// connection, so a long verification never blocks recording (WAL).
-// Thread-safe.
+// writer connection behind a mutex (each append reads the chain head and
+// extends it in one transaction); lists and chain verification run in
+// parallel on a pool of read-only connections, so a long verification
+// blocks neither recording nor listing (WAL). A read sees every append
+// committed before it starts. Thread-safe.
 class AuditStore final {
  public:
+  // Opens (creating and migrating) the file, then `readers` read-only
+  // connections to it.
   static absl::StatusOr<std::unique_ptr<AuditStore>> Open(
-      const std::string& path);
+      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
 
   // Appends `event`, or returns the event already recorded under its key
   // (then `created` is false).
@@ -85,8 +89,8 @@ class AuditStore final {
 
  private:
   AuditStore(std::unique_ptr<db::Database> writer,
-             std::unique_ptr<db::Database> reader)
-      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+             std::unique_ptr<db::ReaderPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
   absl::StatusOr<StoredEvent> AppendLocked(const NewEvent& event,
                                            absl::Time now, bool* created)
@@ -94,8 +98,8 @@ class AuditStore final {
 
   absl::Mutex write_mu_;
   std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  std::unique_ptr<db::Database> reader_ ABSL_GUARDED_BY(read_mu_);
+  // Thread-safe itself; declared after writer_ so that it closes first.
+  const std::unique_ptr<db::ReaderPool> readers_;
 };
 
 }  // namespace helpdesk::audit

@@ -29,7 +29,8 @@ absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
   component->options_ = std::move(options);
   component->clock_ = clock;
   ASSIGN_OR_RETURN(component->store_,
-                   AuthStore::Open(DatabasePath(component->options_.data_dir)));
+                   AuthStore::Open(DatabasePath(component->options_.data_dir),
+                                   component->options_.db_readers));
   component->service_ = std::make_unique<AuthServiceImpl>(
       component->store_.get(), clock, component->options_.service);
   component->cached_resolver_ = std::make_unique<CachingTokenResolver>(

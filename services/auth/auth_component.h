@@ -11,6 +11,7 @@
 #include "libs/clients/audit_client.h"
 #include "libs/clock/clock.h"
 #include "libs/concurrency/periodic_task.h"
+#include "libs/db/reader_pool.h"
 #include "libs/outbox/relay.h"
 #include "libs/rpc/server.h"
 #include "services/auth/auth_service.h"
@@ -21,6 +22,9 @@ namespace helpdesk::auth {
 struct AuthComponentOptions {
   std::string data_dir;
   std::string service_token;
+  // Read-only connections to auth.db that the read RPCs share (see
+  // db::ReaderPool); writes use one connection of their own.
+  int db_readers = db::ReaderPool::kDefaultSize;
   bool seed_demo = true;
   AuthServiceOptions service;
   // How long other services' interceptors trust a resolved token.

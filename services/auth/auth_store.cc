@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "libs/clients/audit_client.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
 #include "services/auth/migrations.h"
@@ -78,57 +79,12 @@ absl::Status Unauthenticated() {
   return absl::UnauthenticatedError("the session is invalid or has expired");
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(auto db, db::Database::Open(path, AuthMigrations()));
-  return std::unique_ptr<AuthStore>(new AuthStore(std::move(db)));
-}
-
-absl::StatusOr<UserRecord> AuthStore::InsertUser(const UserRecord& user) {
-  ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertUserSql));
-  insert->bind(1, user.email);
-  insert->bind(2, user.name);
-  insert->bind(3, static_cast<int>(user.role));
-  insert->bind(4, user.password_hash);
-  insert->bind(5, absl::ToUnixMicros(user.create_time));
-  insert->exec();
-  UserRecord stored = user;
-  stored.id = db_->connection().getLastInsertRowid();
-  return stored;
-}
-
-absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
-                                                 AuditPayloadFn audit) {
-  absl::MutexLock lock(&mu_);
-  UserRecord stored;
-  absl::Status status = db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(stored, InsertUser(user));
-    return outbox::Enqueue(*db_, clients::kAuditDestination, audit(stored),
-                           user.create_time)
-        .status();
-  });
-  if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError("that email is already registered");
-  }
-  RETURN_IF_ERROR(status);
-  return stored;
-}
-
-absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
-  absl::MutexLock lock(&mu_);
-  absl::Status status =
-      db::Guard([&]() -> absl::Status { return InsertUser(user).status(); });
-  if (absl::IsAlreadyExists(status)) return false;
-  RETURN_IF_ERROR(status);
-  return true;
-}
-
-absl::StatusOr<UserRecord> AuthStore::QueryOneUser(const char* sql, int64_t id,
-                                                   absl::string_view email) {
+// The one user `sql` selects by `id`, or by `email` when it is not empty,
+// read on `db` (the writer inside a transaction, or a reader).
+absl::StatusOr<UserRecord> QueryOneUser(db::Database& db, const char* sql,
+                                        int64_t id, absl::string_view email) {
   return db::Guard([&]() -> absl::StatusOr<UserRecord> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(sql));
+    ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(sql));
     if (email.empty()) {
       query->bind(1, id);
     } else {
@@ -141,15 +97,65 @@ absl::StatusOr<UserRecord> AuthStore::QueryOneUser(const char* sql, int64_t id,
   });
 }
 
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(
+    const std::string& path, int readers) {
+  ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, AuthMigrations()));
+  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
+  return std::unique_ptr<AuthStore>(
+      new AuthStore(std::move(writer), std::move(pool)));
+}
+
+absl::StatusOr<UserRecord> AuthStore::InsertUserLocked(const UserRecord& user) {
+  ASSIGN_OR_RETURN(SQLite::Statement * insert,
+                   writer_->Prepare(kInsertUserSql));
+  insert->bind(1, user.email);
+  insert->bind(2, user.name);
+  insert->bind(3, static_cast<int>(user.role));
+  insert->bind(4, user.password_hash);
+  insert->bind(5, absl::ToUnixMicros(user.create_time));
+  insert->exec();
+  UserRecord stored = user;
+  stored.id = writer_->connection().getLastInsertRowid();
+  return stored;
+}
+
+absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
+                                                 AuditPayloadFn audit) {
+  absl::MutexLock lock(&write_mu_);
+  UserRecord stored;
+  absl::Status status = writer_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(stored, InsertUserLocked(user));
+    return outbox::Enqueue(*writer_, clients::kAuditDestination, audit(stored),
+                           user.create_time)
+        .status();
+  });
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError("that email is already registered");
+  }
+  RETURN_IF_ERROR(status);
+  return stored;
+}
+
+absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
+  absl::MutexLock lock(&write_mu_);
+  absl::Status status = db::Guard(
+      [&]() -> absl::Status { return InsertUserLocked(user).status(); });
+  if (absl::IsAlreadyExists(status)) return false;
+  RETURN_IF_ERROR(status);
+  return true;
+}
+
 absl::StatusOr<UserRecord> AuthStore::FindUserByEmail(absl::string_view email) {
-  absl::MutexLock lock(&mu_);
   if (email.empty()) return absl::NotFoundError("no such user");
-  return QueryOneUser(kSelectUserByEmailSql, 0, email);
+  db::ReaderPool::Lease reader = readers_->Acquire();
+  return QueryOneUser(*reader, kSelectUserByEmailSql, 0, email);
 }
 
 absl::StatusOr<UserRecord> AuthStore::GetUser(int64_t id) {
-  absl::MutexLock lock(&mu_);
-  return QueryOneUser(kSelectUserByIdSql, id, "");
+  db::ReaderPool::Lease reader = readers_->Acquire();
+  return QueryOneUser(*reader, kSelectUserByIdSql, id, "");
 }
 
 absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
@@ -166,9 +172,9 @@ absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
       "SELECT id, email, name, role, password_hash, create_time FROM users "
       "WHERE id IN (",
       placeholders, ") ORDER BY id");
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::vector<UserRecord>> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(sql));
+    ASSIGN_OR_RETURN(SQLite::Statement * query, reader->Prepare(sql));
     for (size_t i = 0; i < ids.size(); ++i) {
       query->bind(static_cast<int>(i) + 1, ids[i]);
     }
@@ -181,12 +187,12 @@ absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
 absl::StatusOr<std::vector<UserRecord>> AuthStore::ListUsers(Role role,
                                                              int64_t after_id,
                                                              int limit) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::vector<UserRecord>> {
     const bool by_role = role != ::helpdesk::auth::v1::User::ROLE_UNSPECIFIED;
     ASSIGN_OR_RETURN(
         SQLite::Statement * query,
-        db_->Prepare(by_role ? kListUsersByRoleSql : kListUsersSql));
+        reader->Prepare(by_role ? kListUsersByRoleSql : kListUsersSql));
     int index = 1;
     if (by_role) query->bind(index++, static_cast<int>(role));
     query->bind(index++, after_id);
@@ -202,30 +208,30 @@ absl::Status AuthStore::StartSession(
     const std::optional<std::string>& new_password_hash,
     const std::optional<std::string>& revoke_digest,
     const std::string& audit_payload) {
-  absl::MutexLock lock(&mu_);
-  return db_->InTransaction([&]() -> absl::Status {
+  absl::MutexLock lock(&write_mu_);
+  return writer_->InTransaction([&]() -> absl::Status {
     if (revoke_digest) {
       ASSIGN_OR_RETURN(SQLite::Statement * revoke,
-                       db_->Prepare(kDeleteSessionSql));
+                       writer_->Prepare(kDeleteSessionSql));
       BindBlob(*revoke, 1, *revoke_digest);
       revoke->exec();
     }
     if (new_password_hash) {
       ASSIGN_OR_RETURN(SQLite::Statement * rehash,
-                       db_->Prepare(kUpdatePasswordHashSql));
+                       writer_->Prepare(kUpdatePasswordHashSql));
       rehash->bind(1, *new_password_hash);
       rehash->bind(2, session.user_id);
       rehash->exec();
     }
     ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     db_->Prepare(kInsertSessionSql));
+                     writer_->Prepare(kInsertSessionSql));
     BindBlob(*insert, 1, session.token_digest);
     insert->bind(2, session.user_id);
     insert->bind(3, absl::ToUnixMicros(session.now));
     insert->bind(4, absl::ToUnixMicros(session.now));
     insert->bind(5, absl::ToUnixMicros(session.absolute_expire_time));
     insert->exec();
-    return outbox::Enqueue(*db_, clients::kAuditDestination, audit_payload,
+    return outbox::Enqueue(*writer_, clients::kAuditDestination, audit_payload,
                            session.now)
         .status();
   });
@@ -234,55 +240,66 @@ absl::Status AuthStore::StartSession(
 absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
     absl::string_view token_digest, absl::Time now,
     const SessionPolicy& policy) {
-  absl::MutexLock lock(&mu_);
-  return db::Guard([&]() -> absl::StatusOr<ResolvedSession> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     db_->Prepare(kSelectSessionSql));
-    BindBlob(*query, 1, token_digest);
-    if (!query->executeStep()) return Unauthenticated();
-    ResolvedSession session;
-    session.principal.user_id = query->getColumn(0).getInt64();
-    session.principal.role = static_cast<Role>(query->getColumn(1).getInt());
-    const absl::Time last_seen =
-        absl::FromUnixMicros(query->getColumn(2).getInt64());
-    const absl::Time absolute_expire =
-        absl::FromUnixMicros(query->getColumn(3).getInt64());
-    query->reset();
-    if (now >= absolute_expire || now >= last_seen + policy.idle_timeout) {
-      return Unauthenticated();
-    }
-    absl::Time seen = last_seen;
-    if (now - last_seen >= policy.touch_interval) {
+  ResolvedSession session;
+  absl::Time last_seen;
+  absl::Time absolute_expire;
+  {
+    db::ReaderPool::Lease reader = readers_->Acquire();
+    RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(SQLite::Statement * query,
+                       reader->Prepare(kSelectSessionSql));
+      BindBlob(*query, 1, token_digest);
+      if (!query->executeStep()) return Unauthenticated();
+      session.principal.user_id = query->getColumn(0).getInt64();
+      session.principal.role = static_cast<Role>(query->getColumn(1).getInt());
+      last_seen = absl::FromUnixMicros(query->getColumn(2).getInt64());
+      absolute_expire = absl::FromUnixMicros(query->getColumn(3).getInt64());
+      query->reset();
+      return absl::OkStatus();
+    }));
+  }
+  if (now >= absolute_expire || now >= last_seen + policy.idle_timeout) {
+    return Unauthenticated();
+  }
+  absl::Time seen = last_seen;
+  if (now - last_seen >= policy.touch_interval) {
+    // A session ended since the read above is touched in vain (no row):
+    // this resolve then counts as having come just before the end.
+    absl::MutexLock lock(&write_mu_);
+    RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
       ASSIGN_OR_RETURN(SQLite::Statement * touch,
-                       db_->Prepare(kTouchSessionSql));
+                       writer_->Prepare(kTouchSessionSql));
       touch->bind(1, absl::ToUnixMicros(now));
       BindBlob(*touch, 2, token_digest);
       touch->exec();
-      seen = now;
-    }
-    session.expire_time = std::min(absolute_expire, seen + policy.idle_timeout);
-    return session;
-  });
+      return absl::OkStatus();
+    }));
+    seen = now;
+  }
+  session.expire_time = std::min(absolute_expire, seen + policy.idle_timeout);
+  return session;
 }
 
 absl::StatusOr<UserRecord> AuthStore::EndSession(absl::string_view token_digest,
                                                  absl::Time now,
                                                  AuditPayloadFn audit) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   UserRecord user;
-  absl::Status status = db_->InTransaction([&]() -> absl::Status {
+  absl::Status status = writer_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * find,
-                     db_->Prepare(kSelectSessionUserSql));
+                     writer_->Prepare(kSelectSessionUserSql));
     BindBlob(*find, 1, token_digest);
     if (!find->executeStep()) return Unauthenticated();
     const int64_t user_id = find->getColumn(0).getInt64();
     find->reset();
-    ASSIGN_OR_RETURN(user, QueryOneUser(kSelectUserByIdSql, user_id, ""));
+    ASSIGN_OR_RETURN(user,
+                     QueryOneUser(*writer_, kSelectUserByIdSql, user_id, ""));
     ASSIGN_OR_RETURN(SQLite::Statement * remove,
-                     db_->Prepare(kDeleteSessionSql));
+                     writer_->Prepare(kDeleteSessionSql));
     BindBlob(*remove, 1, token_digest);
     remove->exec();
-    return outbox::Enqueue(*db_, clients::kAuditDestination, audit(user), now)
+    return outbox::Enqueue(*writer_, clients::kAuditDestination, audit(user),
+                           now)
         .status();
   });
   RETURN_IF_ERROR(status);
@@ -291,10 +308,10 @@ absl::StatusOr<UserRecord> AuthStore::EndSession(absl::string_view token_digest,
 
 absl::StatusOr<int> AuthStore::PurgeExpiredSessions(
     absl::Time now, const SessionPolicy& policy) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   return db::Guard([&]() -> absl::StatusOr<int> {
     ASSIGN_OR_RETURN(SQLite::Statement * purge,
-                     db_->Prepare(kPurgeSessionsSql));
+                     writer_->Prepare(kPurgeSessionsSql));
     purge->bind(1, absl::ToUnixMicros(now));
     purge->bind(2, absl::ToUnixMicros(now - policy.idle_timeout));
     return purge->exec();

@@ -17,6 +17,7 @@
 #include "absl/types/span.h"
 #include "libs/auth/principal.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 
 namespace helpdesk::auth {
 
@@ -56,11 +57,18 @@ using AuditPayloadFn = absl::FunctionRef<std::string(const UserRecord&)>;
 // Every SQL statement of the auth service: users, sessions, and the audit
 // events they emit, which go into the outbox in the same transaction as the
 // change. Errors are absl::Status (no exception leaves the store).
-// Thread-safe: one connection, serialised by a mutex.
+//
+// Thread-safe. Changes are serialised on one writer connection behind a
+// mutex; the lookups (FindUserByEmail, GetUser, GetUsers, ListUsers and
+// ResolveSession's, which takes the writer only to record a session's use
+// every touch_interval) run in parallel on a pool of read-only connections
+// (WAL) and see every change committed before they start.
 class AuthStore final {
  public:
+  // Opens (creating and migrating) the file, then `readers` read-only
+  // connections to it.
   static absl::StatusOr<std::unique_ptr<AuthStore>> Open(
-      const std::string& path);
+      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
 
   // Inserts a user; ALREADY_EXISTS when the email is taken.
   absl::StatusOr<UserRecord> CreateUser(const UserRecord& user,
@@ -103,16 +111,17 @@ class AuthStore final {
                                            const SessionPolicy& policy);
 
  private:
-  explicit AuthStore(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+  AuthStore(std::unique_ptr<db::Database> writer,
+            std::unique_ptr<db::ReaderPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
-  absl::StatusOr<UserRecord> InsertUser(const UserRecord& user)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<UserRecord> QueryOneUser(const char* sql, int64_t id,
-                                          absl::string_view email)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<UserRecord> InsertUserLocked(const UserRecord& user)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
-  absl::Mutex mu_;
-  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex write_mu_;
+  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Thread-safe itself; declared after writer_ so that it closes first.
+  const std::unique_ptr<db::ReaderPool> readers_;
 };
 
 }  // namespace helpdesk::auth

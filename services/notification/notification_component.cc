@@ -33,8 +33,9 @@ NotificationComponent::Create(NotificationComponentOptions options,
     opts.service.page_token_key =
         absl::StrCat("notification-page-tokens:", opts.service_token);
   }
-  ASSIGN_OR_RETURN(component->store_,
-                   NotificationStore::Open(DatabasePath(opts.data_dir)));
+  ASSIGN_OR_RETURN(
+      component->store_,
+      NotificationStore::Open(DatabasePath(opts.data_dir), opts.db_readers));
   NotificationStore* store = component->store_.get();
   component->hub_ = std::make_unique<WatchHub>(
       [store](int64_t user_id) { return store->GetUnreadCount(user_id); },

@@ -8,6 +8,7 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
+#include "libs/db/reader_pool.h"
 #include "libs/rpc/server.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/notification_store.h"
@@ -18,6 +19,9 @@ namespace helpdesk::notification {
 struct NotificationComponentOptions {
   std::string data_dir;  // holds notifications.db
   std::string service_token;
+  // Read-only connections to notifications.db that the read RPCs share (see
+  // db::ReaderPool); writes use one connection of their own.
+  int db_readers = db::ReaderPool::kDefaultSize;
   NotificationServiceOptions service;
   WatchHubOptions watch;
 };

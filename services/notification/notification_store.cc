@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 #include "libs/status/status_macros.h"
 #include "services/notification/migrations.h"
 
@@ -71,18 +72,11 @@ NotificationRecord ReadNotification(SQLite::Statement& row) {
 
 absl::Status NotFound() { return absl::NotFoundError("no such notification"); }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(auto db, db::Database::Open(path, NotificationMigrations()));
-  return std::unique_ptr<NotificationStore>(
-      new NotificationStore(std::move(db)));
-}
-
-absl::StatusOr<int64_t> NotificationStore::SelectUnreadCount(int64_t user_id) {
+// The user's unread count, read on `db` (the writer inside a transaction, or
+// a reader).
+absl::StatusOr<int64_t> SelectUnreadCount(db::Database& db, int64_t user_id) {
   ASSIGN_OR_RETURN(SQLite::Statement * query,
-                   db_->Prepare(kSelectUnreadCountSql));
+                   db.Prepare(kSelectUnreadCountSql));
   query->bind(1, user_id);
   int64_t count = 0;
   if (query->executeStep()) count = query->getColumn(0).getInt64();
@@ -90,9 +84,9 @@ absl::StatusOr<int64_t> NotificationStore::SelectUnreadCount(int64_t user_id) {
   return count;
 }
 
-absl::StatusOr<NotificationRecord> NotificationStore::SelectOwned(
-    int64_t user_id, int64_t id) {
-  ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kSelectOwnedSql));
+absl::StatusOr<NotificationRecord> SelectOwned(db::Database& db,
+                                               int64_t user_id, int64_t id) {
+  ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(kSelectOwnedSql));
   query->bind(1, id);
   query->bind(2, user_id);
   if (!query->executeStep()) return NotFound();
@@ -101,13 +95,24 @@ absl::StatusOr<NotificationRecord> NotificationStore::SelectOwned(
   return record;
 }
 
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
+    const std::string& path, int readers) {
+  ASSIGN_OR_RETURN(auto writer,
+                   db::Database::Open(path, NotificationMigrations()));
+  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
+  return std::unique_ptr<NotificationStore>(
+      new NotificationStore(std::move(writer), std::move(pool)));
+}
+
 absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
     const NotificationRecord& notification) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   CreateResult result;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     db_->Prepare(kInsertNotificationSql));
+                     writer_->Prepare(kInsertNotificationSql));
     insert->bind(1, notification.user_id);
     insert->bind(2, notification.ticket_id);
     insert->bind(3, notification.subject);
@@ -117,11 +122,11 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
     result.created = insert->exec() == 1;
     if (result.created) {
       result.notification = notification;
-      result.notification.id = db_->connection().getLastInsertRowid();
+      result.notification.id = writer_->connection().getLastInsertRowid();
       result.notification.read_time.reset();
     } else {
       ASSIGN_OR_RETURN(SQLite::Statement * existing,
-                       db_->Prepare(kSelectBySourceSql));
+                       writer_->Prepare(kSelectBySourceSql));
       existing->bind(1, notification.source_job_id);
       existing->bind(2, notification.user_id);
       if (!existing->executeStep()) {
@@ -131,31 +136,35 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
       existing->reset();
     }
     ASSIGN_OR_RETURN(result.unread.count,
-                     SelectUnreadCount(notification.user_id));
+                     SelectUnreadCount(*writer_, notification.user_id));
     return absl::OkStatus();
   }));
   if (result.created) ++version_;
-  result.unread.version = version_;
+  result.unread.version = version_.load();
   return result;
 }
 
 absl::StatusOr<UnreadCount> NotificationStore::GetUnreadCount(int64_t user_id) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   UnreadCount unread;
-  ASSIGN_OR_RETURN(unread.count,
-                   db::Guard([&] { return SelectUnreadCount(user_id); }));
-  unread.version = version_;
+  // Loaded before the read begins: the count is at least this new.
+  unread.version = version_.load();
+  ASSIGN_OR_RETURN(unread.count, db::Guard([&] {
+                     return SelectUnreadCount(*reader, user_id);
+                   }));
   return unread;
 }
 
 absl::StatusOr<NotificationPage> NotificationStore::ListNotifications(
     int64_t user_id, bool unread_only, int64_t before_id, int limit) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   NotificationPage page;
-  RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
+  page.unread.version = version_.load();  // before the read: see GetUnreadCount
+  // One snapshot, so that the page and the count agree.
+  RETURN_IF_ERROR(reader->InReadTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     db_->Prepare(unread_only ? kListUnreadNotificationsSql
-                                              : kListNotificationsSql));
+                     reader->Prepare(unread_only ? kListUnreadNotificationsSql
+                                                 : kListNotificationsSql));
     query->bind(1, user_id);
     query->bind(
         2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max());
@@ -163,60 +172,60 @@ absl::StatusOr<NotificationPage> NotificationStore::ListNotifications(
     while (query->executeStep()) {
       page.notifications.push_back(ReadNotification(*query));
     }
-    ASSIGN_OR_RETURN(page.unread.count, SelectUnreadCount(user_id));
+    ASSIGN_OR_RETURN(page.unread.count, SelectUnreadCount(*reader, user_id));
     return absl::OkStatus();
   }));
-  page.unread.version = version_;
   return page;
 }
 
-absl::StatusOr<ReadStateResult> NotificationStore::ChangeReadState(
+absl::StatusOr<ReadStateResult> NotificationStore::ChangeReadStateLocked(
     const char* update_sql, int64_t user_id, int64_t id,
     std::optional<absl::Time> now) {
   ReadStateResult result;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * update, db_->Prepare(update_sql));
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * update, writer_->Prepare(update_sql));
     int index = 1;
     if (now) update->bind(index++, absl::ToUnixMicros(*now));
     update->bind(index++, id);
     update->bind(index++, user_id);
     result.changed = update->exec() > 0;
-    ASSIGN_OR_RETURN(result.notification, SelectOwned(user_id, id));
-    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(user_id));
+    ASSIGN_OR_RETURN(result.notification, SelectOwned(*writer_, user_id, id));
+    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(*writer_, user_id));
     return absl::OkStatus();
   }));
   if (result.changed) ++version_;
-  result.unread.version = version_;
+  result.unread.version = version_.load();
   return result;
 }
 
 absl::StatusOr<ReadStateResult> NotificationStore::MarkRead(int64_t user_id,
                                                             int64_t id,
                                                             absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  return ChangeReadState(kMarkReadSql, user_id, id, now);
+  absl::MutexLock lock(&write_mu_);
+  return ChangeReadStateLocked(kMarkReadSql, user_id, id, now);
 }
 
 absl::StatusOr<ReadStateResult> NotificationStore::MarkUnread(int64_t user_id,
                                                               int64_t id) {
-  absl::MutexLock lock(&mu_);
-  return ChangeReadState(kMarkUnreadSql, user_id, id, std::nullopt);
+  absl::MutexLock lock(&write_mu_);
+  return ChangeReadStateLocked(kMarkUnreadSql, user_id, id, std::nullopt);
 }
 
 absl::StatusOr<MarkAllResult> NotificationStore::MarkAllRead(int64_t user_id,
                                                              absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   MarkAllResult result;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * update, db_->Prepare(kMarkAllReadSql));
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * update,
+                     writer_->Prepare(kMarkAllReadSql));
     update->bind(1, absl::ToUnixMicros(now));
     update->bind(2, user_id);
     result.updated = update->exec();
-    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(user_id));
+    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(*writer_, user_id));
     return absl::OkStatus();
   }));
   if (result.updated > 0) ++version_;
-  result.unread.version = version_;
+  result.unread.version = version_.load();
   return result;
 }
 

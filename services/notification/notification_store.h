@@ -1,6 +1,7 @@
 #ifndef HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
 #define HELPDESK_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 
 namespace helpdesk::notification {
 
@@ -30,6 +32,9 @@ struct NotificationRecord {
 // A user's number of unread notifications as of one state of the store.
 // `version` orders states: of two counts of the same user, the one with the
 // larger version is newer (versions are process-local and restart at 0).
+// A count read by GetUnreadCount or ListNotifications may be newer than its
+// version says, never older, so a consumer that keeps the count with the
+// highest version (ties: the later one) ends on the newest count.
 struct UnreadCount {
   int64_t count = 0;
   uint64_t version = 0;
@@ -62,11 +67,17 @@ struct NotificationPage {
 // transaction as each change (see migrations.cc), so reading one is a
 // primary-key lookup. Errors are absl::Status (no exception leaves the
 // store); a notification of another user is NOT_FOUND, like a missing one.
-// Thread-safe: one connection, serialised by a mutex.
+//
+// Thread-safe. Changes are serialised on one writer connection behind a
+// mutex; GetUnreadCount and ListNotifications run in parallel on a pool of
+// read-only connections (WAL) and see every change committed before they
+// start.
 class NotificationStore final {
  public:
+  // Opens (creating and migrating) the file, then `readers` read-only
+  // connections to it.
   static absl::StatusOr<std::unique_ptr<NotificationStore>> Open(
-      const std::string& path);
+      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
 
   // Inserts `notification` (its id and read_time are ignored) unless a row
   // with the same (source_job_id, user_id) exists; then returns that row
@@ -93,22 +104,23 @@ class NotificationStore final {
   absl::StatusOr<MarkAllResult> MarkAllRead(int64_t user_id, absl::Time now);
 
  private:
-  explicit NotificationStore(std::unique_ptr<db::Database> db)
-      : db_(std::move(db)) {}
+  NotificationStore(std::unique_ptr<db::Database> writer,
+                    std::unique_ptr<db::ReaderPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
-  absl::StatusOr<ReadStateResult> ChangeReadState(const char* update_sql,
-                                                  int64_t user_id, int64_t id,
-                                                  std::optional<absl::Time> now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<NotificationRecord> SelectOwned(int64_t user_id, int64_t id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<int64_t> SelectUnreadCount(int64_t user_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<ReadStateResult> ChangeReadStateLocked(
+      const char* update_sql, int64_t user_id, int64_t id,
+      std::optional<absl::Time> now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
-  absl::Mutex mu_;
-  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
-  // Bumped by every committed change; see UnreadCount::version.
-  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex write_mu_;
+  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Bumped after every committed change, only while holding write_mu_, so
+  // the writer's results carry exact versions. Readers load it before their
+  // read begins: every change up to the version they load is committed and
+  // in their snapshot (see UnreadCount::version).
+  std::atomic<uint64_t> version_{0};
+  // Thread-safe itself; declared after writer_ so that it closes first.
+  const std::unique_ptr<db::ReaderPool> readers_;
 };
 
 // The statements behind GetUnreadCount and ListNotifications, exposed so a

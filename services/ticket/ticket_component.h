@@ -11,6 +11,7 @@
 #include "libs/clients/auth_client.h"
 #include "libs/clients/jobs_client.h"
 #include "libs/clock/clock.h"
+#include "libs/db/reader_pool.h"
 #include "libs/outbox/relay.h"
 #include "libs/rpc/server.h"
 #include "services/ticket/ticket_service.h"
@@ -21,6 +22,9 @@ namespace helpdesk::ticket {
 struct TicketComponentOptions {
   std::string data_dir;
   std::string service_token;
+  // Read-only connections to tickets.db that the read RPCs share (see
+  // db::ReaderPool); writes use one connection of their own.
+  int db_readers = db::ReaderPool::kDefaultSize;
   TicketServiceOptions service;
   outbox::RelayOptions relay;
 };

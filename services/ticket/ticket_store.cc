@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
 #include "services/ticket/migrations.h"
@@ -81,6 +82,17 @@ int64_t EscalateMicros(const TicketRecord& ticket) {
   return ticket.escalate_time ? absl::ToUnixMicros(*ticket.escalate_time) : 0;
 }
 
+// The ticket `id`, read on `db` (the writer inside a transaction, or a
+// reader); NOT_FOUND when there is none.
+absl::StatusOr<TicketRecord> SelectTicket(db::Database& db, int64_t id) {
+  ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(kSelectTicketSql));
+  query->bind(1, id);
+  if (!query->executeStep()) return absl::NotFoundError("no such ticket");
+  TicketRecord ticket = ReadTicket(*query);
+  query->reset();
+  return ticket;
+}
+
 constexpr char kAdjustCountsSql[] =
     "INSERT INTO ticket_counts (requester_id, assignee_id, status, n) "
     "VALUES (?, ?, ?, ?) ON CONFLICT (requester_id, assignee_id, status) "
@@ -91,29 +103,34 @@ constexpr char kAdjustTotalsSql[] =
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(auto db, db::Database::Open(path, TicketMigrations()));
-  return std::unique_ptr<TicketStore>(new TicketStore(std::move(db)));
+    const std::string& path, int readers) {
+  ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, TicketMigrations()));
+  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
+  return std::unique_ptr<TicketStore>(
+      new TicketStore(std::move(writer), std::move(pool)));
 }
 
 absl::Status TicketStore::EnqueueLocked(const std::vector<OutboxItem>& items,
                                         absl::Time now) {
   for (const OutboxItem& item : items) {
     RETURN_IF_ERROR(
-        outbox::Enqueue(*db_, item.destination, item.payload, now).status());
+        outbox::Enqueue(*writer_, item.destination, item.payload, now)
+            .status());
   }
   return absl::OkStatus();
 }
 
 absl::Status TicketStore::AdjustCountsLocked(const TicketRecord& ticket,
                                              int delta) {
-  ASSIGN_OR_RETURN(SQLite::Statement * counts, db_->Prepare(kAdjustCountsSql));
+  ASSIGN_OR_RETURN(SQLite::Statement * counts,
+                   writer_->Prepare(kAdjustCountsSql));
   counts->bind(1, ticket.requester_id);
   counts->bind(2, ticket.assignee_id);
   counts->bind(3, static_cast<int>(ticket.status));
   counts->bind(4, delta);
   counts->exec();
-  ASSIGN_OR_RETURN(SQLite::Statement * totals, db_->Prepare(kAdjustTotalsSql));
+  ASSIGN_OR_RETURN(SQLite::Statement * totals,
+                   writer_->Prepare(kAdjustTotalsSql));
   totals->bind(1, ticket.assignee_id);
   totals->bind(2, static_cast<int>(ticket.status));
   totals->bind(3, delta);
@@ -123,7 +140,8 @@ absl::Status TicketStore::AdjustCountsLocked(const TicketRecord& ticket,
 
 absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
     const TicketRecord& ticket) {
-  ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertTicketSql));
+  ASSIGN_OR_RETURN(SQLite::Statement * insert,
+                   writer_->Prepare(kInsertTicketSql));
   insert->bind(1, ticket.requester_id);
   insert->bind(2, ticket.title);
   insert->bind(3, ticket.body);
@@ -134,8 +152,8 @@ absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
   insert->bind(8, EscalateMicros(ticket));
   insert->exec();
   TicketRecord stored = ticket;
-  stored.id = db_->connection().getLastInsertRowid();
-  ASSIGN_OR_RETURN(SQLite::Statement * fts, db_->Prepare(kInsertFtsSql));
+  stored.id = writer_->connection().getLastInsertRowid();
+  ASSIGN_OR_RETURN(SQLite::Statement * fts, writer_->Prepare(kInsertFtsSql));
   fts->bind(1, stored.id);
   fts->bind(2, stored.title);
   fts->bind(3, stored.body);
@@ -146,37 +164,26 @@ absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
 
 absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
                                                  Emitter emit) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   TicketRecord stored;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(stored, InsertLocked(ticket));
     return EnqueueLocked(emit(stored), ticket.create_time);
   }));
   return stored;
 }
 
-absl::StatusOr<TicketRecord> TicketStore::GetLocked(int64_t id) {
-  return db::Guard([&]() -> absl::StatusOr<TicketRecord> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kSelectTicketSql));
-    query->bind(1, id);
-    if (!query->executeStep()) return absl::NotFoundError("no such ticket");
-    TicketRecord ticket = ReadTicket(*query);
-    query->reset();
-    return ticket;
-  });
-}
-
 absl::StatusOr<TicketRecord> TicketStore::Get(int64_t id) {
-  absl::MutexLock lock(&mu_);
-  return GetLocked(id);
+  db::ReaderPool::Lease reader = readers_->Acquire();
+  return db::Guard([&] { return SelectTicket(*reader, id); });
 }
 
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
     const TicketFilter& filter, int64_t before_id, int limit) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::vector<TicketRecord>> {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     db_->Prepare(ListSql(filter, before_id != 0)));
+                     reader->Prepare(ListSql(filter, before_id != 0)));
     int index = BindFilter(*query, filter);
     if (before_id != 0) query->bind(index++, before_id);
     query->bind(index, limit);
@@ -187,9 +194,10 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
 }
 
 absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(CountSql(filter)));
+    ASSIGN_OR_RETURN(SQLite::Statement * query,
+                     reader->Prepare(CountSql(filter)));
     BindFilter(*query, filter);
     query->executeStep();
     const int64_t count = query->getColumn(0).getInt64();
@@ -200,10 +208,10 @@ absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
 
 absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
                                                  Mutator mutate) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   TicketRecord result;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(const TicketRecord before, GetLocked(id));
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const TicketRecord before, SelectTicket(*writer_, id));
     TicketRecord after = before;
     ASSIGN_OR_RETURN(std::vector<OutboxItem> items, mutate(after));
     const bool changed = after.title != before.title ||
@@ -217,7 +225,7 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
     }
     after.update_time = now;
     ASSIGN_OR_RETURN(SQLite::Statement * update,
-                     db_->Prepare(kUpdateTicketSql));
+                     writer_->Prepare(kUpdateTicketSql));
     update->bind(1, after.title);
     update->bind(2, after.body);
     update->bind(3, static_cast<int>(after.status));
@@ -232,12 +240,14 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
       RETURN_IF_ERROR(AdjustCountsLocked(after, +1));
     }
     if (after.title != before.title || after.body != before.body) {
-      ASSIGN_OR_RETURN(SQLite::Statement * remove, db_->Prepare(kDeleteFtsSql));
+      ASSIGN_OR_RETURN(SQLite::Statement * remove,
+                       writer_->Prepare(kDeleteFtsSql));
       remove->bind(1, id);
       remove->bind(2, before.title);
       remove->bind(3, before.body);
       remove->exec();
-      ASSIGN_OR_RETURN(SQLite::Statement * add, db_->Prepare(kInsertFtsSql));
+      ASSIGN_OR_RETURN(SQLite::Statement * add,
+                       writer_->Prepare(kInsertFtsSql));
       add->bind(1, id);
       add->bind(2, after.title);
       add->bind(3, after.body);
@@ -253,21 +263,22 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
 absl::StatusOr<NoteRecord> TicketStore::CreateNote(
     const NoteRecord& note,
     absl::FunctionRef<std::vector<OutboxItem>(const NoteRecord&)> emit) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   NoteRecord stored = note;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * exists,
-                     db_->Prepare(kTicketExistsSql));
+                     writer_->Prepare(kTicketExistsSql));
     exists->bind(1, note.ticket_id);
     if (!exists->executeStep()) return absl::NotFoundError("no such ticket");
     exists->reset();
-    ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertNoteSql));
+    ASSIGN_OR_RETURN(SQLite::Statement * insert,
+                     writer_->Prepare(kInsertNoteSql));
     insert->bind(1, note.ticket_id);
     insert->bind(2, note.author_id);
     insert->bind(3, note.body);
     insert->bind(4, absl::ToUnixMicros(note.create_time));
     insert->exec();
-    stored.id = db_->connection().getLastInsertRowid();
+    stored.id = writer_->connection().getLastInsertRowid();
     return EnqueueLocked(emit(stored), note.create_time);
   }));
   return stored;
@@ -275,9 +286,9 @@ absl::StatusOr<NoteRecord> TicketStore::CreateNote(
 
 absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
     int64_t ticket_id, int64_t after_id, int limit) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::vector<NoteRecord>> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kListNotesSql));
+    ASSIGN_OR_RETURN(SQLite::Statement * query, reader->Prepare(kListNotesSql));
     query->bind(1, ticket_id);
     query->bind(2, after_id);
     query->bind(3, limit);
@@ -289,18 +300,18 @@ absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
 
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
     absl::Time cutoff, absl::Time now, int limit, Emitter emit) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   std::vector<TicketRecord> escalated;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     db_->Prepare(kSelectOverdueSql));
+                     writer_->Prepare(kSelectOverdueSql));
     query->bind(1, static_cast<int>(::helpdesk::tickets::v1::Ticket::OPEN));
     query->bind(2, absl::ToUnixMicros(cutoff));
     query->bind(3, limit);
     while (query->executeStep()) escalated.push_back(ReadTicket(*query));
     query->reset();
     ASSIGN_OR_RETURN(SQLite::Statement * stamp,
-                     db_->Prepare(kStampEscalationSql));
+                     writer_->Prepare(kStampEscalationSql));
     for (TicketRecord& ticket : escalated) {
       ticket.escalate_time = now;
       stamp->reset();
@@ -317,16 +328,17 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
 absl::StatusOr<bool> TicketStore::SeedIfEmpty(
     const std::vector<TicketRecord>& tickets,
     const std::vector<std::vector<NoteRecord>>& notes) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
   bool seeded = false;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * count, db_->Prepare(kCountTicketsSql));
+  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * count,
+                     writer_->Prepare(kCountTicketsSql));
     count->executeStep();
     const int64_t existing = count->getColumn(0).getInt64();
     count->reset();
     if (existing > 0) return absl::OkStatus();
     ASSIGN_OR_RETURN(SQLite::Statement * insert_note,
-                     db_->Prepare(kInsertNoteSql));
+                     writer_->Prepare(kInsertNoteSql));
     for (size_t i = 0; i < tickets.size(); ++i) {
       ASSIGN_OR_RETURN(TicketRecord stored, InsertLocked(tickets[i]));
       if (i >= notes.size()) continue;
@@ -347,8 +359,8 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
 
 absl::Status TicketStore::ImportBatch(
     const std::vector<TicketRecord>& tickets) {
-  absl::MutexLock lock(&mu_);
-  return db_->InTransaction([&]() -> absl::Status {
+  absl::MutexLock lock(&write_mu_);
+  return writer_->InTransaction([&]() -> absl::Status {
     for (const TicketRecord& ticket : tickets) {
       RETURN_IF_ERROR(InsertLocked(ticket).status());
     }
@@ -358,9 +370,9 @@ absl::Status TicketStore::ImportBatch(
 
 absl::StatusOr<std::string> TicketStore::ExplainList(
     const TicketFilter& filter) {
-  absl::MutexLock lock(&mu_);
+  db::ReaderPool::Lease reader = readers_->Acquire();
   return db::Guard([&]() -> absl::StatusOr<std::string> {
-    SQLite::Statement explain(db_->connection(),
+    SQLite::Statement explain(reader->connection(),
                               "EXPLAIN QUERY PLAN " + ListSql(filter, true));
     std::string plan;
     while (explain.executeStep()) {

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
 #include "libs/db/database.h"
+#include "libs/db/reader_pool.h"
 #include "services/ticket/ticket_queries.h"
 
 namespace helpdesk::ticket {
@@ -54,11 +55,18 @@ using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
 
 // Every SQL statement of the ticket service: tickets, their full-text
 // index, notes, and the outbox rows each change emits (same transaction).
-// Errors are absl::Status. Thread-safe: one connection behind a mutex.
+// Errors are absl::Status.
+//
+// Thread-safe. Changes are serialised on one writer connection behind a
+// mutex; reads (Get, List, Count, ListNotes) run in parallel on a pool of
+// read-only connections (WAL), so a slow search holds up neither other
+// reads nor writes. A read sees every change committed before it starts.
 class TicketStore final {
  public:
+  // Opens (creating and migrating) the file, then `readers` read-only
+  // connections to it.
   static absl::StatusOr<std::unique_ptr<TicketStore>> Open(
-      const std::string& path);
+      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
 
   // Inserts a ticket (id assigned) and the items `emit` returns for it.
   absl::StatusOr<TicketRecord> Create(const TicketRecord& ticket, Emitter emit);
@@ -111,21 +119,24 @@ class TicketStore final {
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
  private:
-  explicit TicketStore(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+  TicketStore(std::unique_ptr<db::Database> writer,
+              std::unique_ptr<db::ReaderPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
   absl::StatusOr<TicketRecord> InsertLocked(const TicketRecord& ticket)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<TicketRecord> GetLocked(int64_t id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Adds `delta` to the counters of the ticket's (requester, assignee,
   // status).
   absl::Status AdjustCountsLocked(const TicketRecord& ticket, int delta)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status EnqueueLocked(const std::vector<OutboxItem>& items,
-                             absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                             absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
-  absl::Mutex mu_;
-  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex write_mu_;
+  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Thread-safe itself; declared after writer_ so that it closes first.
+  const std::unique_ptr<db::ReaderPool> readers_;
 };
 
 }  // namespace helpdesk::ticket
