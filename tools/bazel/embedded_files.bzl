@@ -23,8 +23,9 @@ without our warning flags); nothing is read from disk at run time.
 _PATH_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/"
 
 # Starlark cannot read file contents, so a shell action (od, sed) writes the
-# .cc: one `constexpr char kFileN[]` per file (with a trailing NUL, not part
-# of the file), then the table.
+# .cc: one `constexpr char kFileN[]` per file, a string literal of 3-digit
+# octal escapes (portable whatever the signedness of char; the literal's
+# NUL is not part of the file), then the table.
 _GENERATE = """
 set -eu
 out="$1"; include="$2"; ns="$3"; shift 3
@@ -39,9 +40,11 @@ out="$1"; include="$2"; ns="$3"; shift 3
     case "$arg" in
       path=*) continue ;;
     esac
-    echo "constexpr char kFile$n[] = {"
-    od -An -v -tu1 "$arg" | sed -e 's/^ *//' -e 's/  */,/g' -e '/^$/d' -e 's/$/,/'
-    echo "0};"
+    echo "constexpr char kFile$n[] ="
+    od -An -v -to1 "$arg" |
+      sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d' -e 's/  */\\\\/g' \
+        -e 's/^/    "\\\\/' -e 's/$/"/'
+    echo "    \"\";"
     n=$((n + 1))
   done
   echo "}  // namespace"
