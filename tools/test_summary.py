@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Prints "N passed, N failed" for a `bazel test` run.
+"""Prints "N passed, N failed" for a `bazel test` run and the browser tests.
 
 Reads the run's build event file (JSON lines) and each test target's XML
 report; counts test cases, not targets. A target that did not run (for
-example, because it failed to build) counts as one failure. Exits 1 when
-anything failed or nothing ran.
+example, because it failed to build) counts as one failure. With --junit,
+also counts the cases of that JUnit report (node --test's browser tests):
+a missing, unreadable or empty report counts as one failure, and so does a
+non-zero --junit_status (the runner's exit status) without a failed case.
+Exits 1 when anything failed or nothing ran.
 
-Usage: test_summary.py [--format_check=passed|failed] BUILD_EVENTS.json
+Usage: test_summary.py [--format_check=passed|failed]
+           [--junit=REPORT.xml --junit_status=N] BUILD_EVENTS.json
            //expected:test ...
 """
 
@@ -23,21 +27,54 @@ def xml_counts(path):
     for case in root.iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             failed += 1
-        elif case.get("status") == "notrun" or case.get("result") == "skipped":
+        elif (case.get("status") == "notrun" or
+              case.get("result") == "skipped" or
+              case.find("skipped") is not None):
             continue
         else:
             passed += 1
     return passed, failed
 
 
+def junit_counts(path, status):
+    """Returns (passed, failed) for one runner's JUnit report."""
+    try:
+        passed, failed = xml_counts(path)
+    except (OSError, ElementTree.ParseError) as error:
+        print(f"unreadable report {path}: {error}", file=sys.stderr)
+        return 0, 1
+    if passed + failed == 0:
+        print(f"no test cases in {path}", file=sys.stderr)
+        failed = 1
+    if status != 0 and failed == 0:
+        print(f"test runner exited with {status}", file=sys.stderr)
+        failed = 1
+    return passed, failed
+
+
 def main(argv):
     args = argv[1:]
     passed = failed = 0
-    if args and args[0].startswith("--format_check="):
-        if args.pop(0).split("=", 1)[1] == "passed":
-            passed += 1
+    junit = None
+    junit_status = 0
+    while args and args[0].startswith("--"):
+        name, _, value = args.pop(0).partition("=")
+        if name == "--format_check":
+            if value == "passed":
+                passed += 1
+            else:
+                failed += 1
+        elif name == "--junit":
+            junit = value
+        elif name == "--junit_status":
+            junit_status = int(value or "1")
         else:
-            failed += 1
+            print(f"unknown option {name}", file=sys.stderr)
+            return 2
+    if junit is not None:
+        case_passed, case_failed = junit_counts(junit, junit_status)
+        passed += case_passed
+        failed += case_failed
     events_path, expected = args[0], args[1:]
     results = {}
     with open(events_path, encoding="utf-8") as events:
