@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "SQLiteCpp/Database.h"
@@ -169,6 +170,40 @@ TEST_F(AuditStoreTest, RemovedRowBreaksTheChainAtTheNextRow) {
   EXPECT_FALSE(report->ok);
   EXPECT_EQ(report->first_broken_event_id, 3);
   EXPECT_THAT(report->problem, HasSubstr("removed"));
+}
+
+// Lists and verifications run on the reader pool while appends commit: each
+// sees a whole prefix of the chain (newest first, no gaps) and an intact one.
+TEST_F(AuditStoreTest, ReadsDuringAppendsSeeConsistentPrefixes) {
+  constexpr int kAppends = 100;
+  std::thread appender([&] {
+    for (int n = 7; n < 7 + kAppends; ++n) {
+      ASSERT_THAT(store_->Record(Event(n, 1, "user.login", "user", 1), kT0),
+                  IsOk());
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 30; ++i) {
+        auto events = store_->List(EventFilter{}, std::nullopt, 1000);
+        ASSERT_THAT(events, IsOk());
+        ASSERT_FALSE(events->empty());
+        for (size_t k = 0; k < events->size(); ++k) {
+          EXPECT_EQ((*events)[k].id, (*events)[0].id - static_cast<int64_t>(k));
+        }
+        auto report = store_->VerifyChain();
+        ASSERT_THAT(report, IsOk());
+        EXPECT_TRUE(report->ok) << report->problem;
+        EXPECT_GE(report->checked_count, 6);
+      }
+    });
+  }
+  appender.join();
+  for (auto& reader : readers) reader.join();
+  auto events = store_->List(EventFilter{}, std::nullopt, 1000);
+  ASSERT_THAT(events, IsOk());
+  EXPECT_EQ(events->size(), 6u + kAppends);
 }
 
 TEST_F(AuditStoreTest, ChainSurvivesReopening) {

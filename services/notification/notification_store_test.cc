@@ -184,6 +184,40 @@ TEST_F(NotificationStoreTest, VersionsGrowWithEveryChange) {
   EXPECT_EQ(again->unread.version, read->unread.version);
 }
 
+// Reads run on their own connections while changes commit: a count is never
+// older than its version says (here state v has exactly v unread), and a
+// page agrees with the count it carries.
+TEST_F(NotificationStoreTest, ReadsDuringChangesAreNeverOlderThanTheirVersion) {
+  constexpr int kChanges = 200;
+  std::thread writer([&] {
+    for (int job = 1; job <= kChanges; ++job) {
+      ASSERT_THAT(store_->CreateNotification(New(1, job)), IsOk());
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto count = store_->GetUnreadCount(1);
+        ASSERT_THAT(count, IsOk());
+        EXPECT_GE(count->count, static_cast<int64_t>(count->version));
+        auto page = store_->ListNotifications(1, true, 0, kChanges);
+        ASSERT_THAT(page, IsOk());
+        EXPECT_GE(page->unread.count,
+                  static_cast<int64_t>(page->unread.version));
+        EXPECT_EQ(static_cast<int64_t>(page->notifications.size()),
+                  page->unread.count);
+      }
+    });
+  }
+  writer.join();
+  for (auto& reader : readers) reader.join();
+  auto final_count = store_->GetUnreadCount(1);
+  ASSERT_THAT(final_count, IsOk());
+  EXPECT_EQ(final_count->count, kChanges);
+  EXPECT_EQ(final_count->version, static_cast<uint64_t>(kChanges));
+}
+
 TEST_F(NotificationStoreTest, AnotherUsersNotificationIsNotFound) {
   auto created = store_->CreateNotification(New(1, 1));
   ASSERT_THAT(created, IsOk());
