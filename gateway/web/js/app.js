@@ -142,6 +142,7 @@ function render() {
     else link.removeAttribute('aria-current');
   }
   const moved = path !== lastPath;
+  if (moved && lastPath !== null) announce('');
   lastPath = path;
   (found?.render || notFound)(ctx);
   // A new page: keyboard and screen-reader users start at its heading.

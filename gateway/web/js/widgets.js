@@ -100,8 +100,17 @@ export function userLabel(directory, id) {
   return user ? (user.name || user.email) : `user #${id}`;
 }
 
-/** A table with a caption (for screen readers) and header cells. */
+/**
+ * A table with a caption (for screen readers) and header cells. Each cell
+ * also carries its column's name (data-label): on phones rows become cards
+ * that show it.
+ */
 export function table(caption, headers, rows, className = '') {
+  for (const row of rows) {
+    [...row.cells].forEach((cell, i) => {
+      if (headers[i]) cell.dataset.label = headers[i];
+    });
+  }
   return h('div', { className: 'table-wrap' },
     h('table', { className: `table ${className}` },
       h('caption', { className: 'visually-hidden', text: caption }),

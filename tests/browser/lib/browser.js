@@ -50,5 +50,5 @@ export async function signIn(page, email, password = PASSWORD) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#whoami').filter({ hasText: /\S/ }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }

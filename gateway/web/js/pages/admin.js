@@ -76,7 +76,7 @@ export function renderAdminTickets(ctx) {
       const tickets = page.tickets || [];
       summary.textContent = `${page.totalSize ?? tickets.length} ticket${page.totalSize === 1 ? '' : 's'}`;
       replace(results, tickets.length === 0 ? empty('No tickets match.')
-        : table('All tickets', ['#', 'Title', 'Status', 'Assignee', 'Updated', 'Change status', 'Assign to'],
+        : table('All tickets', ['#', 'Title', 'Status', 'Assignee', 'Updated'],
           tickets.map((t) => ticketRow(t, rowControls(ctx, t, adminList, errors, () => pager.go(pager.index)))),
           'table-admin'));
       return page.nextPageToken || '';

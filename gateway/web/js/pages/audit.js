@@ -23,28 +23,56 @@ export function actionLabel(action) {
   return ACTIONS[action] || action;
 }
 
+// Snapshot fields that name users, shown by name.
+const USER_FIELDS = { assigneeId: 'assignee', requesterId: 'requester', authorId: 'author' };
+// Shown first, in this order; ids of the entity itself are left out.
+const FIELD_ORDER = ['title', 'status', 'assigneeId', 'body'];
+const HIDDEN_FIELDS = new Set(['id', 'noteId', 'ticketId']);
+
 function valueText(value) {
-  if (value === null || value === undefined) return '—';
+  if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'string') return value.length > 80 ? `${value.slice(0, 77)}…` : value;
   return JSON.stringify(value);
 }
 
-/** "status: OPEN → IN_PROGRESS; assignee: …" from the before/after snapshots. */
-export function describeChange(event) {
+function fieldText(key, value, directory) {
+  if (key in USER_FIELDS) {
+    const id = String(value ?? '0');
+    return id === '0' ? 'nobody' : userLabel(directory, id);
+  }
+  return valueText(value);
+}
+
+/**
+ * The change an event records, from its before/after snapshots, e.g.
+ * "status: OPEN → IN_PROGRESS" or "assignee: nobody → Admin A"; for a
+ * creation, the new values.
+ */
+export function describeChange(event, directory = null) {
   const before = event.before || {};
   const after = event.after || {};
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((key) => !HIDDEN_FIELDS.has(key) && JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+    .sort((a, b) => {
+      const rank = (key) => (FIELD_ORDER.includes(key) ? FIELD_ORDER.indexOf(key) : FIELD_ORDER.length);
+      return rank(a) - rank(b) || a.localeCompare(b);
+    });
   return keys
-    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-    .map((key) => (key in before
-      ? `${key}: ${valueText(before[key])} → ${valueText(after[key])}`
-      : `${key}: ${valueText(after[key])}`))
+    .map((key) => {
+      const name = USER_FIELDS[key] || key;
+      return key in before
+        ? `${name}: ${fieldText(key, before[key], directory)} → ${fieldText(key, after[key], directory)}`
+        : `${name}: ${fieldText(key, after[key], directory)}`;
+    })
     .join('; ');
 }
 
-function entityCell(event) {
+function entityCell(event, directory) {
   if (event.entityType === 'ticket' && event.entityId !== '0') {
     return h('a', { href: `#/tickets/${event.entityId}`, text: `ticket #${event.entityId}` });
+  }
+  if (event.entityType === 'user' && directory?.has(event.entityId)) {
+    return `user ${userLabel(directory, event.entityId)}`;
   }
   return `${event.entityType} #${event.entityId}`;
 }
@@ -72,8 +100,8 @@ export function renderAudit(ctx) {
           h('td', {}, time(event.createTime)),
           h('td', { text: userLabel(directory, event.actorId) }),
           h('td', {}, h('code', { text: event.action }), h('span', { className: 'visually-hidden', text: ` (${actionLabel(event.action)})` })),
-          h('td', {}, entityCell(event)),
-          h('td', { className: 'change', text: describeChange(event) || '—' }))), 'table-audit'));
+          h('td', {}, entityCell(event, directory)),
+          h('td', { className: 'change', text: describeChange(event, directory) || '—' }))), 'table-audit'));
       return page.nextPageToken || '';
     } catch (error) {
       errors.show(error);

@@ -130,7 +130,7 @@ async function adminPanel(ctx, ticket, reload) {
   }
   const history = (ticket.history || []).map((event) => h('li', { className: 'history-item' },
     h('p', { className: 'note-meta' }, time(event.createTime), ' · ', h('strong', { text: userLabel(directory, event.actorId) })),
-    h('p', { text: `${actionLabel(event.action)}${describeChange(event) ? `: ${describeChange(event)}` : ''}` })));
+    h('p', { text: `${actionLabel(event.action)}${describeChange(event, directory) ? `: ${describeChange(event, directory)}` : ''}` })));
 
   return [
     h('section', { className: 'card', aria: { labelledby: 'triage-heading' } },

@@ -48,15 +48,19 @@ export function ticketFilters(onChange, extra = []) {
   return { form, values };
 }
 
-/** One ticket as a table row (title links to the detail page). */
-export function ticketRow(ticket, extraCells = []) {
+/**
+ * One ticket as a table row (title links to the detail page); `controls`
+ * (cells) replace the status and assignee cells.
+ */
+export function ticketRow(ticket, controls = null) {
   return h('tr', { dataset: { ticketId: ticket.id } },
     h('td', { className: 'num', text: `#${ticket.id}` }),
-    h('td', {}, h('a', { href: `#/tickets/${ticket.id}`, text: ticket.title })),
-    h('td', {}, statusBadge(ticket.status)),
-    h('td', { text: ticket.assigneeName || (ticket.assigneeId !== '0' ? `#${ticket.assigneeId}` : 'Unassigned') }),
-    h('td', {}, time(ticket.updateTime)),
-    extraCells);
+    h('td', { className: 'title-cell' }, h('a', { href: `#/tickets/${ticket.id}`, text: ticket.title })),
+    controls || [
+      h('td', {}, statusBadge(ticket.status)),
+      h('td', { text: ticket.assigneeName || (ticket.assigneeId !== '0' ? `#${ticket.assigneeId}` : 'Unassigned') }),
+    ],
+    h('td', {}, time(ticket.updateTime)));
 }
 
 export function renderMyTickets(ctx) {
