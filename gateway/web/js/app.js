@@ -29,8 +29,15 @@ const NAV = {
   ADMIN: [['/admin', 'Tickets'], ['/audit', 'Audit log'], ['/jobs', 'Dead jobs'], ['/inbox', 'Inbox']],
 };
 
-/** Shows a short message for everyone (screen readers too). */
-export function announce(text, kind = 'info') {
+// A message shown while navigating stays on the page navigated to.
+let keepFlash = false;
+
+/**
+ * Shows a short message for everyone (screen readers too) until the user
+ * moves to another page; `forNextPage`: until the one after that.
+ */
+export function announce(text, kind = 'info', forNextPage = false) {
+  keepFlash = forNextPage && Boolean(text);
   replace(flash, text ? h('p', { className: `flash-message flash-${kind}`, text }) : null);
 }
 
@@ -65,7 +72,7 @@ function signedOut(message) {
   state.user = null;
   bell.stop();
   updateChrome();
-  announce(message || '', message ? 'warning' : 'info');
+  announce(message || '', message ? 'warning' : 'info', true);
   navigate('/signin', next.startsWith('/signin') || next === '/' ? {} : { next }, { replace: true });
 }
 
@@ -142,7 +149,10 @@ function render() {
     else link.removeAttribute('aria-current');
   }
   const moved = path !== lastPath;
-  if (moved && lastPath !== null) announce('');
+  if (moved && lastPath !== null) {
+    if (keepFlash) keepFlash = false;
+    else announce('');
+  }
   lastPath = path;
   (found?.render || notFound)(ctx);
   // A new page: keyboard and screen-reader users start at its heading.

@@ -76,7 +76,7 @@ export function renderRegister(ctx, onSignedIn) {
         await post('/v1/auth/register', { name: name.value.trim(), email: email.value.trim(), password: password.value });
         const { user } = await post('/v1/auth/login', { email: email.value.trim(), password: password.value });
         onSignedIn(user);
-        ctx.announce(`Welcome, ${user.name || user.email}. Your account is ready.`, 'success');
+        ctx.announce(`Welcome, ${user.name || user.email}. Your account is ready.`, 'success', true);
       } catch (error) {
         errors.show(error);
       }
