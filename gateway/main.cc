@@ -16,6 +16,7 @@
 #include "libs/auth/service_credential.h"
 #include "libs/clients/call_context.h"
 #include "libs/log/log.h"
+#include "libs/rpc/server_process.h"
 #include "libs/rpc/shutdown_signal.h"
 
 ABSL_FLAG(int, port, 8080, "HTTP port; 0 picks a free one.");
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
       "Usage: gateway --port=8080 --auth_target=HOST:PORT ...");
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("gateway");
-  helpdesk::rpc::BlockShutdownSignals();
+  helpdesk::rpc::PrepareServerProcess();
 
   auto token = helpdesk::auth::LoadOrGenerateServiceToken(
       absl::GetFlag(FLAGS_service_token_file));

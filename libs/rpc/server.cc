@@ -69,6 +69,15 @@ absl::StatusOr<std::unique_ptr<RpcServer>> RpcServer::Start(
   }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
+  // The handlers are synchronous (they block on SQLite and on peers). gRPC's
+  // default keeps only two idle polling threads and ends every other thread
+  // when its call is done, so under concurrent load a thread was created
+  // and destroyed per call. Keep enough of them.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                              options.completion_queues);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.max_pollers);
+
   for (grpc::Service* service : services) builder.RegisterService(service);
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

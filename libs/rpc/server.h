@@ -22,6 +22,11 @@ struct ServerOptions {
   // find dead peers.
   absl::Duration keepalive_time = absl::Minutes(1);
   absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Synchronous-handler threads: completion queues, and the threads per
+  // queue kept waiting for calls between bursts (more are started while
+  // every one is busy).
+  int completion_queues = 2;
+  int max_pollers = 32;
   // Run after the built-in request-log interceptor, in this order.
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/log/log.h"
+#include "libs/rpc/server_process.h"
 #include "libs/rpc/shutdown_signal.h"
 #include "services/helpdeskd/helpdeskd.h"
 
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("helpdeskd");
   // Before any thread starts, so every thread inherits the mask.
-  helpdesk::rpc::BlockShutdownSignals();
+  helpdesk::rpc::PrepareServerProcess();
 
   helpdesk::HelpdeskdOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);

@@ -15,8 +15,8 @@
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
+#include "libs/rpc/server_process.h"
 #include "libs/rpc/service_main.h"
-#include "libs/rpc/shutdown_signal.h"
 #include "services/notification/notification_component.h"
 
 ABSL_FLAG(int, port, 0, "gRPC port; 0 picks a free one.");
@@ -39,7 +39,7 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("notification");
-  helpdesk::rpc::BlockShutdownSignals();
+  helpdesk::rpc::PrepareServerProcess();
 
   constexpr char kProgram[] = "notification_server";
   const std::string service_token = helpdesk::rpc::ValueOrExit(

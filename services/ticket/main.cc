@@ -12,8 +12,8 @@
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
+#include "libs/rpc/server_process.h"
 #include "libs/rpc/service_main.h"
-#include "libs/rpc/shutdown_signal.h"
 #include "services/ticket/ticket_component.h"
 
 ABSL_FLAG(int, port, 0, "gRPC port; 0 picks a free one.");
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   constexpr char kProgram[] = "ticket_server";
   absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("ticket");
-  helpdesk::rpc::BlockShutdownSignals();
+  helpdesk::rpc::PrepareServerProcess();
 
   const std::string service_token = helpdesk::rpc::ValueOrExit(
       kProgram, helpdesk::auth::LoadOrGenerateServiceToken(
