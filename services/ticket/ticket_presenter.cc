@@ -19,14 +19,32 @@ TicketPresenter::Users TicketPresenter::LookUp(std::vector<int64_t> ids) const {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   ids.erase(std::remove(ids.begin(), ids.end(), 0), ids.end());
+  const absl::Time now = clock_->Now();
+  std::vector<int64_t> missing;
+  {
+    absl::MutexLock lock(&mu_);
+    for (int64_t id : ids) {
+      auto it = cache_.find(id);
+      if (it != cache_.end() && now - it->second.fetched < cache_ttl_) {
+        users[id] = it->second.user;
+      } else {
+        missing.push_back(id);
+      }
+    }
+  }
   clients::AuthClient* directory = directory_.load();
-  if (ids.empty() || directory == nullptr) return users;
-  absl::StatusOr<std::vector<User>> found = directory->BatchGetUsers(ids);
+  if (missing.empty() || directory == nullptr) return users;
+  absl::StatusOr<std::vector<User>> found = directory->BatchGetUsers(missing);
   if (!found.ok()) {
     LogWarning("user_lookup_failed", {{"error", found.status().ToString()}});
     return users;
   }
-  for (User& user : *found) users[user.id()] = std::move(user);
+  absl::MutexLock lock(&mu_);
+  for (User& user : *found) {
+    if (cache_.size() >= cache_capacity_) cache_.clear();
+    cache_[user.id()] = CachedUser{user, now};
+    users[user.id()] = std::move(user);
+  }
   return users;
 }
 

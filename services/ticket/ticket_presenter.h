@@ -6,28 +6,40 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "helpdesk/auth/v1/auth.pb.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
 #include "libs/clients/auth_client.h"
+#include "libs/clock/clock.h"
 #include "services/ticket/ticket_store.h"
 
 namespace helpdesk::ticket {
 
 // Turns stored tickets and notes into their proto form, with the names and
 // emails of the people on them from AuthService: one BatchGetUsers call per
-// response, never one per row. Thread-safe.
+// response, never one per row, and only for the people not looked up in the
+// last `cache_ttl` (names and emails never change through the API, so a
+// cached entry is only ever as stale as an account that was just
+// registered; the cache spares every read a second RPC). Thread-safe.
 class TicketPresenter final {
  public:
   using Users = absl::flat_hash_map<int64_t, ::helpdesk::auth::v1::User>;
+
+  // `clock` (not owned) times the cache entries.
+  explicit TicketPresenter(const Clock* clock,
+                           absl::Duration cache_ttl = absl::Seconds(30),
+                           size_t cache_capacity = 10'000)
+      : clock_(clock), cache_ttl_(cache_ttl), cache_capacity_(cache_capacity) {}
 
   // The user directory (not owned); until attached, names stay empty.
   void AttachDirectory(clients::AuthClient* directory) {
     directory_.store(directory);
   }
 
-  // The users behind `ids` (0s and repeats ignored) in one call; empty if
-  // auth cannot be reached: names are decoration, the tickets are still
-  // served.
+  // The users behind `ids` (0s and repeats ignored): from the cache, the
+  // rest in one call; without those if auth cannot be reached: names are
+  // decoration, the tickets are still served.
   Users LookUp(std::vector<int64_t> ids) const;
 
   static tickets::v1::Ticket ToProto(const TicketRecord& ticket,
@@ -35,7 +47,19 @@ class TicketPresenter final {
   static tickets::v1::Note ToProto(const NoteRecord& note, const Users& users);
 
  private:
+  struct CachedUser {
+    ::helpdesk::auth::v1::User user;
+    absl::Time fetched;
+  };
+
+  const Clock* const clock_;
+  const absl::Duration cache_ttl_;
+  const size_t cache_capacity_;
   std::atomic<clients::AuthClient*> directory_{nullptr};
+  mutable absl::Mutex mu_;
+  // Dropped whole when it reaches cache_capacity_ (a simple bound; a full
+  // directory of that size costs one lookup per person again).
+  mutable absl::flat_hash_map<int64_t, CachedUser> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace helpdesk::ticket

@@ -79,7 +79,8 @@ TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
       create_limiter_(
           ratelimit::RateLimiter::Options{options_.create_per_user, 100000,
                                           options_.rate_limits},
-          clock) {}
+          clock),
+      presenter_(clock, options_.user_cache_ttl) {}
 
 void TicketServiceImpl::NotifyRelay() {
   if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();

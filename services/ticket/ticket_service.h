@@ -29,6 +29,9 @@ struct TicketServiceOptions {
   // EscalateOverdue's threshold when the request names none.
   absl::Duration escalate_after = absl::Hours(24);
   std::string page_token_key;
+  // How long the names and emails of people on tickets are reused before
+  // AuthService is asked again (see TicketPresenter).
+  absl::Duration user_cache_ttl = absl::Seconds(30);
 };
 
 // helpdesk.tickets.v1.TicketService: tickets, notes, search, role-split
