@@ -60,9 +60,27 @@ CREATE TABLE notes (
 CREATE INDEX notes_by_ticket ON notes (ticket_id);
 )sql";
 
+// Search treats every term as a word prefix. Without a prefix index FTS5
+// answers `"term"*` by merging the doclists of every token with that
+// prefix in memory, for each query (~4 ms for a common word at 10^5
+// tickets); with one, a prefix of an indexed length is one doclist read
+// like a whole word (~0.2 ms). Longer terms fall back to the merge, which
+// is cheap for them (few, rarer tokens). Costs ~4x the index size and ~30
+// µs per inserted ticket.
+constexpr char kPrefixIndexSql[] = R"sql(
+DROP TABLE tickets_fts;
+CREATE VIRTUAL TABLE tickets_fts USING fts5(
+  title, body, content = 'tickets', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '1 2 3 4 5 6 7 8 9 10'
+);
+INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild');
+)sql";
+
 constexpr db::Migration kMigrations[] = {
     {1, "tickets, full-text index, notes", kTicketsSql},
     outbox::OutboxMigration(2),
+    {3, "full-text prefix index", kPrefixIndexSql},
 };
 
 }  // namespace

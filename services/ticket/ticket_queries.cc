@@ -120,8 +120,12 @@ std::string ListSql(const TicketFilter& filter, bool with_cursor) {
 // of the matches capped at kMaxCountedMatches.
 std::string CountSql(const TicketFilter& filter) {
   if (!filter.match.empty()) {
-    return absl::StrCat("SELECT COUNT(*) FROM (SELECT 1",
-                        SearchFrom(filter, false), " LIMIT ",
+    // Without other filters the index alone answers (no row lookups).
+    const std::string from =
+        Conditions(filter, "").empty()
+            ? " FROM tickets_fts f WHERE f.tickets_fts MATCH ?"
+            : SearchFrom(filter, false);
+    return absl::StrCat("SELECT COUNT(*) FROM (SELECT 1", from, " LIMIT ",
                         kMaxCountedMatches, ")");
   }
   const bool by_requester = filter.requester_id != 0;
