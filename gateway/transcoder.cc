@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "gateway/field_path.h"
+#include "gateway/json_printer.h"
 #include "gateway/route_table.h"
 #include "gateway/url.h"
 #include "google/protobuf/descriptor.h"
@@ -274,26 +275,20 @@ absl::StatusOr<std::string> Transcoder::ResponseToJson(
 
 absl::StatusOr<std::string> Transcoder::SerializedResponseToJson(
     absl::string_view serialized) const {
-  if (resolver_ == nullptr || route_.response_body_field != nullptr) {
-    std::unique_ptr<Message> response = NewResponse();
-    if (!response->ParseFromArray(serialized.data(),
-                                  static_cast<int>(serialized.size()))) {
-      return absl::InternalError("malformed response from the backend");
-    }
-    return ResponseToJson(*response);
-  }
-  std::string json;
-  if (!google::protobuf::util::BinaryToJsonString(
-           resolver_, TypeUrl(route_.method->output_type()),
-           std::string(serialized), &json, PrintOptions())
-           .ok()) {
+  std::unique_ptr<Message> response = NewResponse();
+  if (!response->ParseFromArray(serialized.data(),
+                                static_cast<int>(serialized.size()))) {
     return absl::InternalError("malformed response from the backend");
   }
-  return json;
+  return ResponseToJson(*response);
 }
 
 absl::StatusOr<std::string> MessageToJson(const Message& message) {
   std::string json;
+  if (JsonPrinter::CanPrint(message.GetDescriptor())) {
+    JsonPrinter::Print(message, &json);
+    return json;
+  }
   auto status = google::protobuf::util::MessageToJsonString(message, &json,
                                                             PrintOptions());
   if (!status.ok()) {

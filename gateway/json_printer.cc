@@ -1,0 +1,424 @@
+#include "gateway/json_printer.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+
+namespace helpdesk::gateway {
+namespace {
+
+using ::google::protobuf::Descriptor;
+using ::google::protobuf::EnumValueDescriptor;
+using ::google::protobuf::FieldDescriptor;
+using ::google::protobuf::Message;
+using ::google::protobuf::Reflection;
+
+enum class Kind {
+  kMessage,    // an object of its fields
+  kTimestamp,  // "2026-11-25T16:22:01.5Z"
+  kDuration,   // "1.500s"
+  kFieldMask,  // "title,body"
+  kWrapper,    // the value field alone
+  kStruct,     // {"key": Value, ...}
+  kValue,      // whichever kind is set
+  kListValue,  // [Value, ...]
+  kUnsupported,
+};
+
+Kind KindOf(const Descriptor* type) {
+  const std::string& name = type->full_name();
+  if (name == "google.protobuf.Timestamp") return Kind::kTimestamp;
+  if (name == "google.protobuf.Duration") return Kind::kDuration;
+  if (name == "google.protobuf.FieldMask") return Kind::kFieldMask;
+  if (name == "google.protobuf.Struct") return Kind::kStruct;
+  if (name == "google.protobuf.Value") return Kind::kValue;
+  if (name == "google.protobuf.ListValue") return Kind::kListValue;
+  if (name == "google.protobuf.Any") return Kind::kUnsupported;
+  if (type->file()->name() == "google/protobuf/wrappers.proto") {
+    return Kind::kWrapper;
+  }
+  return Kind::kMessage;
+}
+
+// Shortest text that reads back as the same double (protobuf's SimpleDtoa).
+std::string FormatDouble(double value) {
+  if (std::isnan(value)) return "\"NaN\"";
+  if (std::isinf(value)) return value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.15g", value);
+  if (std::strtod(buffer, nullptr) != value) {
+    std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  }
+  return buffer;
+}
+
+void AppendString(absl::string_view text, std::string* out) {
+  out->push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '<':  // as protobuf: safe inside an HTML <script>
+        out->append("\\u003c");
+        break;
+      case '>':
+        out->append("\\u003e");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          absl::StrAppendFormat(out, "\\u%04x", c);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+// Fractional seconds with 0, 3, 6 or 9 digits, as protobuf prints them.
+void AppendNanos(int32_t nanos, std::string* out) {
+  if (nanos == 0) return;
+  if (nanos % 1'000'000 == 0) {
+    absl::StrAppendFormat(out, ".%03d", nanos / 1'000'000);
+  } else if (nanos % 1'000 == 0) {
+    absl::StrAppendFormat(out, ".%06d", nanos / 1'000);
+  } else {
+    absl::StrAppendFormat(out, ".%09d", nanos);
+  }
+}
+
+// "update_mask.paths" → "updateMask.paths".
+std::string ToCamel(absl::string_view path) {
+  std::string camel;
+  bool upper = false;
+  for (char c : path) {
+    if (c == '_') {
+      upper = true;
+    } else {
+      camel.push_back(upper ? absl::ascii_toupper(c) : c);
+      upper = false;
+    }
+  }
+  return camel;
+}
+
+class Printer {
+ public:
+  explicit Printer(std::string* out) : out_(out) {}
+
+  void PrintMessage(const Message& message) {
+    const Descriptor* type = message.GetDescriptor();
+    const Reflection* reflection = message.GetReflection();
+    switch (KindOf(type)) {
+      case Kind::kTimestamp: {
+        const int64_t seconds =
+            reflection->GetInt64(message, type->FindFieldByNumber(1));
+        const int32_t nanos =
+            reflection->GetInt32(message, type->FindFieldByNumber(2));
+        out_->push_back('"');
+        out_->append(absl::FormatTime("%Y-%m-%dT%H:%M:%S",
+                                      absl::FromUnixSeconds(seconds),
+                                      absl::UTCTimeZone()));
+        AppendNanos(nanos, out_);
+        out_->append("Z\"");
+        return;
+      }
+      case Kind::kDuration: {
+        const int64_t seconds =
+            reflection->GetInt64(message, type->FindFieldByNumber(1));
+        const int32_t nanos =
+            reflection->GetInt32(message, type->FindFieldByNumber(2));
+        out_->push_back('"');
+        if (seconds < 0 || nanos < 0) out_->push_back('-');
+        absl::StrAppend(out_, std::llabs(seconds));
+        AppendNanos(std::abs(nanos), out_);
+        out_->append("s\"");
+        return;
+      }
+      case Kind::kFieldMask: {
+        const FieldDescriptor* paths = type->FindFieldByNumber(1);
+        std::string joined;
+        for (int i = 0; i < reflection->FieldSize(message, paths); ++i) {
+          if (i > 0) joined.push_back(',');
+          joined.append(
+              ToCamel(reflection->GetRepeatedString(message, paths, i)));
+        }
+        AppendString(joined, out_);
+        return;
+      }
+      case Kind::kWrapper:
+        PrintSingular(message, type->FindFieldByNumber(1));
+        return;
+      case Kind::kStruct: {
+        // map<string, Value> fields = 1: entries with key 1 and value 2.
+        const FieldDescriptor* fields = type->FindFieldByNumber(1);
+        out_->push_back('{');
+        for (int i = 0; i < reflection->FieldSize(message, fields); ++i) {
+          const Message& entry =
+              reflection->GetRepeatedMessage(message, fields, i);
+          const Reflection* entry_reflection = entry.GetReflection();
+          const Descriptor* entry_type = entry.GetDescriptor();
+          if (i > 0) out_->push_back(',');
+          AppendString(entry_reflection->GetString(
+                           entry, entry_type->FindFieldByNumber(1)),
+                       out_);
+          out_->push_back(':');
+          PrintMessage(entry_reflection->GetMessage(
+              entry, entry_type->FindFieldByNumber(2)));
+        }
+        out_->push_back('}');
+        return;
+      }
+      case Kind::kValue: {
+        const FieldDescriptor* kind =
+            reflection->GetOneofFieldDescriptor(message, type->oneof_decl(0));
+        if (kind == nullptr || kind->name() == "null_value") {
+          out_->append("null");
+        } else if (kind->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+          PrintMessage(reflection->GetMessage(message, kind));
+        } else if (kind->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+          out_->append(FormatDouble(reflection->GetDouble(message, kind)));
+        } else {
+          PrintSingular(message, kind);
+        }
+        return;
+      }
+      case Kind::kListValue: {
+        const FieldDescriptor* values = type->FindFieldByNumber(1);
+        out_->push_back('[');
+        for (int i = 0; i < reflection->FieldSize(message, values); ++i) {
+          if (i > 0) out_->push_back(',');
+          PrintMessage(reflection->GetRepeatedMessage(message, values, i));
+        }
+        out_->push_back(']');
+        return;
+      }
+      case Kind::kMessage:
+      case Kind::kUnsupported:
+        break;
+    }
+
+    out_->push_back('{');
+    bool first = true;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      if (!IsPrinted(message, field)) continue;
+      if (!first) out_->push_back(',');
+      first = false;
+      AppendString(field->json_name(), out_);
+      out_->push_back(':');
+      if (field->is_repeated()) {
+        out_->push_back('[');
+        for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
+          if (j > 0) out_->push_back(',');
+          PrintRepeatedElement(message, field, j);
+        }
+        out_->push_back(']');
+      } else {
+        PrintSingular(message, field);
+      }
+    }
+    out_->push_back('}');
+  }
+
+ private:
+  // Set fields, and (always_print_primitive_fields) primitives and repeated
+  // fields without presence even when default; unset messages, oneof
+  // members and proto3 `optional` fields are left out.
+  static bool IsPrinted(const Message& message, const FieldDescriptor* field) {
+    const Reflection* reflection = message.GetReflection();
+    if (field->is_repeated()) return true;
+    if (field->has_presence()) return reflection->HasField(message, field);
+    return true;
+  }
+
+  // By name; a number this binary has no name for as the number.
+  void PrintEnum(const FieldDescriptor* field, int number) {
+    const EnumValueDescriptor* value =
+        field->enum_type()->FindValueByNumber(number);
+    if (value != nullptr) {
+      AppendString(value->name(), out_);
+    } else {
+      absl::StrAppend(out_, number);
+    }
+  }
+
+  void PrintSingular(const Message& message, const FieldDescriptor* field) {
+    const Reflection* reflection = message.GetReflection();
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        absl::StrAppend(out_, reflection->GetInt32(message, field));
+        return;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        absl::StrAppend(out_, reflection->GetUInt32(message, field));
+        return;
+      case FieldDescriptor::CPPTYPE_INT64:
+        absl::StrAppend(out_, "\"", reflection->GetInt64(message, field), "\"");
+        return;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        absl::StrAppend(out_, "\"", reflection->GetUInt64(message, field),
+                        "\"");
+        return;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        out_->append(reflection->GetBool(message, field) ? "true" : "false");
+        return;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        out_->append(FormatDouble(reflection->GetDouble(message, field)));
+        return;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        out_->append(FormatDouble(reflection->GetFloat(message, field)));
+        return;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        PrintEnum(field, reflection->GetEnumValue(message, field));
+        return;
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        const std::string& value =
+            reflection->GetStringReference(message, field, &scratch);
+        if (field->type() == FieldDescriptor::TYPE_BYTES) {
+          AppendString(absl::Base64Escape(value), out_);
+        } else {
+          AppendString(value, out_);
+        }
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        PrintMessage(reflection->GetMessage(message, field));
+        return;
+    }
+  }
+
+  void PrintRepeatedElement(const Message& message,
+                            const FieldDescriptor* field, int index) {
+    const Reflection* reflection = message.GetReflection();
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        absl::StrAppend(out_,
+                        reflection->GetRepeatedInt32(message, field, index));
+        return;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        absl::StrAppend(out_,
+                        reflection->GetRepeatedUInt32(message, field, index));
+        return;
+      case FieldDescriptor::CPPTYPE_INT64:
+        absl::StrAppend(out_, "\"",
+                        reflection->GetRepeatedInt64(message, field, index),
+                        "\"");
+        return;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        absl::StrAppend(out_, "\"",
+                        reflection->GetRepeatedUInt64(message, field, index),
+                        "\"");
+        return;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        out_->append(reflection->GetRepeatedBool(message, field, index)
+                         ? "true"
+                         : "false");
+        return;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        out_->append(
+            FormatDouble(reflection->GetRepeatedDouble(message, field, index)));
+        return;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        out_->append(
+            FormatDouble(reflection->GetRepeatedFloat(message, field, index)));
+        return;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        PrintEnum(field,
+                  reflection->GetRepeatedEnumValue(message, field, index));
+        return;
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        const std::string& value = reflection->GetRepeatedStringReference(
+            message, field, index, &scratch);
+        if (field->type() == FieldDescriptor::TYPE_BYTES) {
+          AppendString(absl::Base64Escape(value), out_);
+        } else {
+          AppendString(value, out_);
+        }
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        PrintMessage(reflection->GetRepeatedMessage(message, field, index));
+        return;
+    }
+  }
+
+  std::string* const out_;
+};
+
+bool ComputeCanPrint(const Descriptor* type,
+                     absl::flat_hash_map<const Descriptor*, bool>& seen) {
+  if (auto it = seen.find(type); it != seen.end()) return it->second;
+  seen[type] = true;  // recursive types: assume yes while looking
+  bool ok = true;
+  switch (KindOf(type)) {
+    case Kind::kUnsupported:
+      ok = false;
+      break;
+    case Kind::kTimestamp:
+    case Kind::kDuration:
+    case Kind::kFieldMask:
+    case Kind::kWrapper:
+    case Kind::kStruct:
+    case Kind::kValue:
+    case Kind::kListValue:
+      break;
+    case Kind::kMessage:
+      for (int i = 0; i < type->field_count() && ok; ++i) {
+        const FieldDescriptor* field = type->field(i);
+        if (field->is_map() ||
+            field->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT ||
+            field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+          ok = false;
+        } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+          ok = ComputeCanPrint(field->message_type(), seen);
+        }
+      }
+      break;
+  }
+  seen[type] = ok;
+  return ok;
+}
+
+}  // namespace
+
+bool JsonPrinter::CanPrint(const Descriptor* type) {
+  // A walk over a few dozen descriptors: cheap next to printing.
+  absl::flat_hash_map<const Descriptor*, bool> seen;
+  return ComputeCanPrint(type, seen);
+}
+
+void JsonPrinter::Print(const Message& message, std::string* out) {
+  Printer(out).PrintMessage(message);
+}
+
+}  // namespace helpdesk::gateway
