@@ -11,7 +11,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/time.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -61,46 +60,85 @@ std::string FormatDouble(double value) {
   return buffer;
 }
 
+// Whether `c` must be escaped inside a JSON string (as protobuf does it:
+// quotes, backslash, control characters, DEL, and < > so that the JSON is
+// safe inside an HTML <script>).
+bool NeedsEscape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == 0x7f;
+}
+
+void AppendEscaped(unsigned char c, std::string* out) {
+  switch (c) {
+    case '"':
+      out->append("\\\"");
+      return;
+    case '\\':
+      out->append("\\\\");
+      return;
+    case '\n':
+      out->append("\\n");
+      return;
+    case '\r':
+      out->append("\\r");
+      return;
+    case '\t':
+      out->append("\\t");
+      return;
+    case '\b':
+      out->append("\\b");
+      return;
+    case '\f':
+      out->append("\\f");
+      return;
+    default:
+      absl::StrAppendFormat(out, "\\u%04x", c);
+  }
+}
+
+// Runs of characters that need no escape are copied whole.
 void AppendString(absl::string_view text, std::string* out) {
   out->push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '<':  // as protobuf: safe inside an HTML <script>
-        out->append("\\u003c");
-        break;
-      case '>':
-        out->append("\\u003e");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(out, "\\u%04x", c);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
+  size_t run_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (!NeedsEscape(c)) continue;
+    out->append(text.data() + run_start, i - run_start);
+    AppendEscaped(c, out);
+    run_start = i + 1;
   }
+  out->append(text.data() + run_start, text.size() - run_start);
   out->push_back('"');
+}
+
+// "2026-11-25T16:22:01" for seconds since the epoch, UTC (the civil-from-
+// days algorithm of Howard Hinnant's date library; no time-zone lookup).
+void AppendUtcSeconds(int64_t seconds, std::string* out) {
+  int64_t days = seconds / 86400;
+  int64_t of_day = seconds % 86400;
+  if (of_day < 0) {
+    of_day += 86400;
+    --days;
+  }
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t day_of_era = days - era * 146097;
+  const int64_t year_of_era = (day_of_era - day_of_era / 1460 +
+                               day_of_era / 36524 - day_of_era / 146096) /
+                              365;
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t month_index = (5 * day_of_year + 2) / 153;
+  const int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+  const int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+  const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  char buffer[32];
+  const int length = std::snprintf(
+      buffer, sizeof buffer, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld",
+      static_cast<long long>(year), static_cast<long long>(month),
+      static_cast<long long>(day), static_cast<long long>(of_day / 3600),
+      static_cast<long long>(of_day / 60 % 60),
+      static_cast<long long>(of_day % 60));
+  out->append(buffer, length);
 }
 
 // Fractional seconds with 0, 3, 6 or 9 digits, as protobuf prints them.
@@ -144,9 +182,7 @@ class Printer {
         const int32_t nanos =
             reflection->GetInt32(message, type->FindFieldByNumber(2));
         out_->push_back('"');
-        out_->append(absl::FormatTime("%Y-%m-%dT%H:%M:%S",
-                                      absl::FromUnixSeconds(seconds),
-                                      absl::UTCTimeZone()));
+        AppendUtcSeconds(seconds, out_);
         AppendNanos(nanos, out_);
         out_->append("Z\"");
         return;

@@ -5,6 +5,8 @@
 #include "gateway/json_printer.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -104,6 +106,18 @@ TEST(JsonPrinterTest, TicketWithEveryFieldAndEscapes) {
       json, ::testing::HasSubstr(R"("updateTime":"2023-11-14T22:13:21.500Z")"));
   EXPECT_THAT(json, ::testing::HasSubstr(R"(.123456789Z")"));
   EXPECT_THAT(json, ::testing::HasSubstr(R"(.000001Z")"));
+}
+
+TEST(JsonPrinterTest, TimestampsAcrossTheWholeRange) {
+  for (const auto& [seconds, nanos] : std::vector<std::pair<int64_t, int32_t>>{
+           {-62'135'596'800, 0},            // 0001-01-01T00:00:00Z
+           {253'402'300'799, 999'999'999},  // 9999-12-31T23:59:59.999999999Z
+           {-1, 0},                         // 1969-12-31T23:59:59Z
+           {951'782'400, 0},                // 2000-02-29
+           {1'709'164'800, 10'000'000},     // 2024-02-29T00:00:00.010Z
+           {4'107'542'399, 0}}) {           // 2100-02-28T23:59:59Z
+    ExpectPrintsLikeProtobuf(At(seconds, nanos));
+  }
 }
 
 TEST(JsonPrinterTest, PageOfTickets) {
