@@ -131,14 +131,25 @@ void AppendUtcSeconds(int64_t seconds, std::string* out) {
   const int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
   const int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
   const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  char buffer[32];
-  const int length = std::snprintf(
-      buffer, sizeof buffer, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld",
-      static_cast<long long>(year), static_cast<long long>(month),
-      static_cast<long long>(day), static_cast<long long>(of_day / 3600),
-      static_cast<long long>(of_day / 60 % 60),
-      static_cast<long long>(of_day % 60));
-  out->append(buffer, length);
+  auto digits = [out](int64_t value, int width) {
+    char text[8];
+    for (int i = width - 1; i >= 0; --i) {
+      text[i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+    out->append(text, width);
+  };
+  digits(year, 4);
+  out->push_back('-');
+  digits(month, 2);
+  out->push_back('-');
+  digits(day, 2);
+  out->push_back('T');
+  digits(of_day / 3600, 2);
+  out->push_back(':');
+  digits(of_day / 60 % 60, 2);
+  out->push_back(':');
+  digits(of_day % 60, 2);
 }
 
 // Fractional seconds with 0, 3, 6 or 9 digits, as protobuf prints them.

@@ -16,6 +16,7 @@
 #include "gateway/json_printer.h"
 #include "gateway/route_table.h"
 #include "gateway/url.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
@@ -275,7 +276,10 @@ absl::StatusOr<std::string> Transcoder::ResponseToJson(
 
 absl::StatusOr<std::string> Transcoder::SerializedResponseToJson(
     absl::string_view serialized) const {
-  std::unique_ptr<Message> response = NewResponse();
+  // On an arena: a page of tickets is hundreds of small allocations.
+  google::protobuf::Arena arena;
+  Message* response =
+      factory_->GetPrototype(route_.method->output_type())->New(&arena);
   if (!response->ParseFromArray(serialized.data(),
                                 static_cast<int>(serialized.size()))) {
     return absl::InternalError("malformed response from the backend");
@@ -286,6 +290,7 @@ absl::StatusOr<std::string> Transcoder::SerializedResponseToJson(
 absl::StatusOr<std::string> MessageToJson(const Message& message) {
   std::string json;
   if (JsonPrinter::CanPrint(message.GetDescriptor())) {
+    json.reserve(2 * message.ByteSizeLong() + 64);
     JsonPrinter::Print(message, &json);
     return json;
   }
