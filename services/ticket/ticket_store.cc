@@ -164,9 +164,10 @@ absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
 
 absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
                                                  Emitter emit) {
-  absl::MutexLock lock(&write_mu_);
   TicketRecord stored;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+  // Runs with write_mu_ held, on whichever thread leads the batch.
+  RETURN_IF_ERROR(creates_.Run([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    write_mu_.AssertHeld();
     ASSIGN_OR_RETURN(stored, InsertLocked(ticket));
     return EnqueueLocked(emit(stored), ticket.create_time);
   }));

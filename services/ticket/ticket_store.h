@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
 #include "libs/db/database.h"
+#include "libs/db/group_commit.h"
 #include "libs/db/reader_pool.h"
 #include "services/ticket/ticket_queries.h"
 
@@ -58,9 +59,10 @@ using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
 // Errors are absl::Status.
 //
 // Thread-safe. Changes are serialised on one writer connection behind a
-// mutex; reads (Get, List, Count, ListNotes) run in parallel on a pool of
-// read-only connections (WAL), so a slow search holds up neither other
-// reads nor writes. A read sees every change committed before it starts.
+// mutex (concurrent creates share one transaction: group commit); reads (Get,
+// List, Count, ListNotes) run in parallel on a pool of read-only connections
+// (WAL), so a slow search holds up neither other reads nor writes. A read sees
+// every change committed before it starts.
 class TicketStore final {
  public:
   // Opens (creating and migrating) the file, then `readers` read-only
@@ -121,7 +123,9 @@ class TicketStore final {
  private:
   TicketStore(std::unique_ptr<db::Database> writer,
               std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+      : writer_(std::move(writer)),
+        creates_(writer_.get(), &write_mu_),
+        readers_(std::move(readers)) {}
 
   absl::StatusOr<TicketRecord> InsertLocked(const TicketRecord& ticket)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
@@ -135,6 +139,8 @@ class TicketStore final {
 
   absl::Mutex write_mu_;
   std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Concurrent Create()s share transactions (group commit, on writer_).
+  db::GroupCommitter creates_;
   // Thread-safe itself; declared after writer_ so that it closes first.
   const std::unique_ptr<db::ReaderPool> readers_;
 };
