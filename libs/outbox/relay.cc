@@ -110,40 +110,51 @@ OutboxRelay::~OutboxRelay() { Stop(); }
 
 absl::StatusOr<int> OutboxRelay::RunOnce() {
   absl::MutexLock run_lock(&run_mu_);
-  ASSIGN_OR_RETURN(std::vector<OutboxMessage> due, LoadDue(clock_->Now()));
-  int delivered = 0;
-  absl::flat_hash_set<std::string> stopped;
-  for (const OutboxMessage& message : due) {
-    if (stopped.contains(message.destination)) continue;
-    Deliverer* deliverer = deliverers_.at(message.destination);
-    absl::Status status = CallDeliverer(*deliverer, message);
-    if (status.ok()) {
-      absl::Status deleted = Delete(message.id);
-      if (!deleted.ok()) {
-        // The target has it; the row goes out again later and the consumer
-        // drops it as a duplicate.
-        LogError("outbox_delete_failed", {{"destination", message.destination},
-                                          {"id", absl::StrCat(message.id)},
-                                          {"detail", deleted.ToString()}});
-        return deleted;
+  ASSIGN_OR_RETURN(std::vector<std::vector<OutboxMessage>> queues,
+                   LoadDue(clock_->Now()));
+  // Destinations take turns, one message each, so that a backlog on one
+  // (audit after a burst of changes) delays another (jobs: notifications
+  // people wait for) by at most one delivery per turn.
+  std::vector<int64_t> delivered_ids;
+  std::vector<bool> stopped(queues.size(), false);
+  absl::Status failure;
+  for (size_t turn = 0; failure.ok(); ++turn) {
+    bool any = false;
+    for (size_t q = 0; q < queues.size() && failure.ok(); ++q) {
+      if (stopped[q] || turn >= queues[q].size()) continue;
+      any = true;
+      const OutboxMessage& message = queues[q][turn];
+      Deliverer* deliverer = deliverers_.at(message.destination);
+      absl::Status status = CallDeliverer(*deliverer, message);
+      if (status.ok()) {
+        delivered_ids.push_back(message.id);
+        Log(LogLevel::kDebug, "outbox_delivered",
+            {{"destination", message.destination},
+             {"id", absl::StrCat(message.id)},
+             {"attempts", absl::StrCat(message.attempts + 1)}});
+      } else {
+        stopped[q] = true;
+        failure = RecordFailure(message, status);
       }
-      ++delivered;
-      Log(LogLevel::kDebug, "outbox_delivered",
-          {{"destination", message.destination},
-           {"id", absl::StrCat(message.id)},
-           {"attempts", absl::StrCat(message.attempts + 1)}});
-    } else {
-      stopped.insert(message.destination);
-      RETURN_IF_ERROR(RecordFailure(message, status));
     }
+    if (!any) break;
   }
-  return delivered;
+  // One transaction for the round's deletions. A crash before it commits
+  // sends those rows again; consumers drop them by their idempotency key.
+  if (absl::Status deleted = DeleteAll(delivered_ids); !deleted.ok()) {
+    LogError("outbox_delete_failed",
+             {{"rows", absl::StrCat(delivered_ids.size())},
+              {"detail", deleted.ToString()}});
+    return deleted;
+  }
+  RETURN_IF_ERROR(failure);
+  return static_cast<int>(delivered_ids.size());
 }
 
-absl::StatusOr<std::vector<OutboxMessage>> OutboxRelay::LoadDue(
+absl::StatusOr<std::vector<std::vector<OutboxMessage>>> OutboxRelay::LoadDue(
     absl::Time now) {
   const int64_t now_micros = absl::ToUnixMicros(now);
-  std::vector<OutboxMessage> due;
+  std::vector<std::vector<OutboxMessage>> due;
   std::vector<std::string> unknown;
   {
     absl::MutexLock db_lock(&db_mu_);
@@ -170,9 +181,10 @@ absl::StatusOr<std::vector<OutboxMessage>> OutboxRelay::LoadDue(
         head->bind(1, destination);
         head->bind(2, options_.batch_size);
         // Strict order per destination: stop at the first row not yet due.
+        std::vector<OutboxMessage> queue;
         while (head->executeStep() &&
                head->getColumn(6).getInt64() <= now_micros) {
-          OutboxMessage& message = due.emplace_back();
+          OutboxMessage& message = queue.emplace_back();
           message.id = head->getColumn(0).getInt64();
           message.destination = head->getColumn(1).getString();
           message.idempotency_key = head->getColumn(2).getString();
@@ -181,6 +193,7 @@ absl::StatusOr<std::vector<OutboxMessage>> OutboxRelay::LoadDue(
           message.create_time =
               absl::FromUnixMicros(head->getColumn(5).getInt64());
         }
+        if (!queue.empty()) due.push_back(std::move(queue));
       }
       return absl::OkStatus();
     }));
@@ -188,23 +201,19 @@ absl::StatusOr<std::vector<OutboxMessage>> OutboxRelay::LoadDue(
   for (const std::string& destination : unknown) {
     WarnUnknownDestination(destination, now);
   }
-  std::sort(due.begin(), due.end(),
-            [](const OutboxMessage& a, const OutboxMessage& b) {
-              return a.id < b.id;
-            });
-  if (due.size() > static_cast<size_t>(options_.batch_size)) {
-    due.resize(static_cast<size_t>(options_.batch_size));
-  }
   return due;
 }
 
-absl::Status OutboxRelay::Delete(int64_t id) {
+absl::Status OutboxRelay::DeleteAll(const std::vector<int64_t>& ids) {
+  if (ids.empty()) return absl::OkStatus();
   absl::MutexLock db_lock(&db_mu_);
-  return db::Guard([&]() -> absl::Status {
+  return db_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteSql));
-    ResetOnExit reset(del);
-    del->bind(1, id);
-    del->exec();
+    for (int64_t id : ids) {
+      ResetOnExit reset(del);
+      del->bind(1, id);
+      del->exec();
+    }
     return absl::OkStatus();
   });
 }

@@ -41,7 +41,7 @@ class Deliverer {
 // at least 1, durations to at least 1ms, max_backoff to at least
 // initial_backoff, jitter to [0, 1].
 struct RelayOptions {
-  // Most messages one round hands to deliverers.
+  // Most messages of one destination one round hands to its deliverer.
   int batch_size = 100;
   // Real time the worker thread waits between rounds unless Notify()d.
   absl::Duration poll_interval = absl::Seconds(1);
@@ -58,9 +58,12 @@ struct RelayOptions {
 // Delivers a service's outbox rows to their destinations (see outbox.h).
 //
 // A round (RunOnce) looks, per destination, at the rows in id order and
-// takes the leading rows that are due (next_attempt_time <= clock->Now());
-// of those it hands up to batch_size, lowest id first, to the destinations'
-// Deliverers. A delivered row is deleted (only after Deliver returned OK). A
+// takes up to batch_size leading rows that are due (next_attempt_time <=
+// clock->Now()); the destinations' Deliverers then take turns, one row
+// each, so a backlog for one destination hardly delays another. Delivered
+// rows are deleted in one transaction at the end of the round (only rows
+// whose Deliver returned OK; a crash before that delivers them again, and
+// consumers drop them by idempotency key). A
 // failed row gets attempts+1, last_error and a next_attempt_time after an
 // exponential backoff, and its destination stops for the round. Because a
 // destination's rows are delivered strictly in id order, a failing row also
@@ -124,9 +127,12 @@ class OutboxRelay final {
   int64_t pending_count() ABSL_LOCKS_EXCLUDED(db_mu_);
 
  private:
-  absl::StatusOr<std::vector<OutboxMessage>> LoadDue(absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
-  absl::Status Delete(int64_t id) ABSL_LOCKS_EXCLUDED(db_mu_);
+  // The due rows of each destination with a Deliverer, in id order.
+  absl::StatusOr<std::vector<std::vector<OutboxMessage>>> LoadDue(
+      absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_)
+      ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::Status DeleteAll(const std::vector<int64_t>& ids)
+      ABSL_LOCKS_EXCLUDED(db_mu_);
   absl::Status RecordFailure(const OutboxMessage& message,
                              const absl::Status& error)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);

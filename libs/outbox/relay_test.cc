@@ -281,22 +281,39 @@ TEST_F(RelayTest, RowsOfAnUnknownDestinationAreLeftAlone) {
   EXPECT_EQ(Row(mystery.id).last_error, "");
 }
 
-TEST_F(RelayTest, BatchSizeBoundsOneRound) {
-  for (int i = 1; i <= 5; ++i) {
+TEST_F(RelayTest, BatchSizeBoundsEachDestinationInOneRound) {
+  for (int i = 1; i <= 7; ++i) {
     EnqueueOne(i % 2 == 0 ? "jobs" : "audit", "m" + std::to_string(i));
   }
   RelayOptions options = ExactOptions();
   options.batch_size = 2;
   auto relay = MakeRelay({{"audit", &audit_}, {"jobs", &jobs_}}, options);
 
-  EXPECT_EQ(Delivered(*relay), 2);  // m1 (audit), m2 (jobs): lowest ids
-  EXPECT_THAT(audit_.delivered_payloads(), ElementsAre("m1"));
-  EXPECT_THAT(jobs_.delivered_payloads(), ElementsAre("m2"));
-  EXPECT_EQ(relay->pending_count(), 3);
-  EXPECT_EQ(Delivered(*relay), 2);
-  EXPECT_EQ(Delivered(*relay), 1);
-  EXPECT_THAT(audit_.delivered_payloads(), ElementsAre("m1", "m3", "m5"));
+  EXPECT_EQ(Delivered(*relay), 4);  // two of each, oldest first
+  EXPECT_THAT(audit_.delivered_payloads(), ElementsAre("m1", "m3"));
   EXPECT_THAT(jobs_.delivered_payloads(), ElementsAre("m2", "m4"));
+  EXPECT_EQ(relay->pending_count(), 3);
+  EXPECT_EQ(Delivered(*relay), 3);
+  EXPECT_THAT(audit_.delivered_payloads(), ElementsAre("m1", "m3", "m5", "m7"));
+  EXPECT_THAT(jobs_.delivered_payloads(), ElementsAre("m2", "m4", "m6"));
+  EXPECT_EQ(relay->pending_count(), 0);
+}
+
+TEST_F(RelayTest, BacklogOnOneDestinationDoesNotHoldBackAnother) {
+  for (int i = 1; i <= 50; ++i) EnqueueOne("audit", "a" + std::to_string(i));
+  EnqueueOne("jobs", "j1");
+  std::vector<std::string> order;
+  audit_.SetOnDelivered(
+      [&](const OutboxMessage& message) { order.push_back(message.payload); });
+  jobs_.SetOnDelivered(
+      [&](const OutboxMessage& message) { order.push_back(message.payload); });
+  auto relay = MakeRelay({{"audit", &audit_}, {"jobs", &jobs_}});
+
+  EXPECT_EQ(Delivered(*relay), 51);
+  ASSERT_GE(order.size(), 2u);
+  EXPECT_THAT(std::vector<std::string>(order.begin(), order.begin() + 2),
+              ElementsAre("a1", "j1"));  // the job went out second, not last
+  EXPECT_EQ(relay->pending_count(), 0);
 }
 
 TEST_F(RelayTest, BackoffDoublesAndCapsAtMaxBackoff) {
