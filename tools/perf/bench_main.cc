@@ -850,14 +850,15 @@ int main(int argc, char** argv) {
                 MiB(idle),
                 "≤ 40 MiB",
                 idle <= 40 * 1024});
+    // On a process no load has touched yet (allocator pools, threads).
+    if (settings.Runs("watchers")) {
+      MeasureIdleWatchers(daemon, absl::GetFlag(FLAGS_watchers), report);
+    }
     if (settings.Runs("calls")) MeasureCalls(daemon, settings, report);
     if (settings.Runs("audit")) MeasureAuditFilters(daemon, settings, report);
     if (settings.Runs("latency")) {
       MeasureNotificationLatency(
           daemon, quick ? 50 : absl::GetFlag(FLAGS_latency_samples), report);
-    }
-    if (settings.Runs("watchers")) {
-      MeasureIdleWatchers(daemon, absl::GetFlag(FLAGS_watchers), report);
     }
   }
   if (settings.Runs("drain")) {
