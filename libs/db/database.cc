@@ -1,5 +1,7 @@
 #include "libs/db/database.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -12,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libs/db/migration.h"
 #include "libs/log/log.h"
@@ -33,6 +37,26 @@ constexpr char kInsertSchemaVersionSql[] =
     "INSERT INTO schema_version (version, description) VALUES (?, ?)";
 
 constexpr int kBusyTimeoutMs = 5000;
+
+// SQLite's own busy handler (sqlite3_busy_timeout) sleeps 1, 2, 5, 10, 15,
+// 20, 25, 25, 25, 50, 50, 100 ms between tries. A writer that found another
+// connection of this process mid-commit (the outbox relay deleting what it
+// delivered takes ~0.1 ms) so slept milliseconds, and a burst of them added
+// up to tens. This one tries again after 50 us, doubling up to 1 ms, for
+// the same kBusyTimeoutMs in all.
+int RetrySoonBusyHandler(void* /*unused*/, int attempt) {
+  constexpr int64_t kFirstUs = 50;
+  constexpr int64_t kMaxUs = 1000;
+  constexpr int kDoublings = 5;  // 50 << 5 > kMaxUs
+  const int64_t waited_us = attempt <= kDoublings
+                                ? kFirstUs * ((int64_t{1} << attempt) - 1)
+                                : kFirstUs * ((int64_t{1} << kDoublings) - 1) +
+                                      (attempt - kDoublings) * kMaxUs;
+  if (waited_us >= int64_t{kBusyTimeoutMs} * 1000) return 0;  // give up
+  absl::SleepFor(absl::Microseconds(
+      std::min(kFirstUs << std::min(attempt, kDoublings), kMaxUs)));
+  return 1;
+}
 
 }  // namespace
 
@@ -71,7 +95,9 @@ absl::Status StatusFromException(const std::exception& e) {
 }  // namespace internal
 
 Database::Database(const std::string& path, int flags)
-    : connection_(path, flags, kBusyTimeoutMs) {}
+    : connection_(path, flags, kBusyTimeoutMs) {
+  sqlite3_busy_handler(connection_.getHandle(), &RetrySoonBusyHandler, nullptr);
+}
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& path, absl::Span<const Migration> migrations) {
@@ -143,7 +169,8 @@ absl::Status Database::Configure() {
     // The writer touches every index of the tables it changes (full-text
     // segments included); SQLite's default 2 MiB cache made inserts read
     // pages back from the OS inside the write lock.
-    connection_.exec("PRAGMA cache_size = -16384");  // KiB
+    connection_.exec("PRAGMA cache_size = -16384");         // KiB
+    connection_.exec("PRAGMA wal_autocheckpoint = 10000");  // pages
     return absl::OkStatus();
   } catch (const SQLite::Exception& e) {
     if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB ||

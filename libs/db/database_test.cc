@@ -3,10 +3,13 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "SQLiteCpp/Statement.h"
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/db/migration.h"
@@ -191,6 +194,28 @@ TEST_F(DatabaseTest, PrepareOfInvalidSqlIsAnError) {
   ASSERT_THAT(db, IsOk());
   EXPECT_THAT((*db)->Prepare("SELECT nope FROM nowhere"),
               StatusIs(absl::StatusCode::kInternal));
+}
+
+TEST_F(DatabaseTest, WriterWaitsForAnotherConnectionsTransaction) {
+  auto first = Database::Open(path_, {kV1});
+  auto second = Database::Open(path_, {kV1});
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  ASSERT_THAT((*second)->Execute("BEGIN IMMEDIATE"), IsOk());
+  ASSERT_THAT(InsertNote(**second, "held"), IsOk());
+
+  absl::Status waited;
+  std::thread writer([&] {
+    waited =
+        (*first)->InTransaction([&] { return InsertNote(**first, "after"); });
+  });
+  // The writer is retrying on SQLITE_BUSY meanwhile (its handler waits up
+  // to 5 s); it goes through once the other transaction commits.
+  absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_THAT((*second)->Execute("COMMIT"), IsOk());
+  writer.join();
+  EXPECT_THAT(waited, IsOk());
+  EXPECT_EQ(CountNotes(**first), 2);
 }
 
 }  // namespace
