@@ -117,9 +117,11 @@ int BindFilter(SQLite::Statement& query, const EventFilter& filter) {
 absl::StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(
     const std::string& path, int readers) {
   ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, AuditMigrations()));
+  ASSIGN_OR_RETURN(auto checkpointer,
+                   db::Checkpointer::Start(writer.get(), path));
   ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<AuditStore>(
-      new AuditStore(std::move(writer), std::move(pool)));
+  return std::unique_ptr<AuditStore>(new AuditStore(
+      std::move(writer), std::move(checkpointer), std::move(pool)));
 }
 
 absl::StatusOr<StoredEvent> AuditStore::AppendLocked(const NewEvent& event,

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "libs/db/checkpointer.h"
 #include "libs/db/database.h"
 #include "libs/db/reader_pool.h"
 #include "services/audit/audit_chain.h"
@@ -89,8 +90,11 @@ class AuditStore final {
 
  private:
   AuditStore(std::unique_ptr<db::Database> writer,
+             std::unique_ptr<db::Checkpointer> checkpointer,
              std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+      : writer_(std::move(writer)),
+        checkpointer_(std::move(checkpointer)),
+        readers_(std::move(readers)) {}
 
   absl::StatusOr<StoredEvent> AppendLocked(const NewEvent& event,
                                            absl::Time now, bool* created)
@@ -98,6 +102,8 @@ class AuditStore final {
 
   absl::Mutex write_mu_;
   std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Checkpoints writer_'s WAL off the write path; stops before it closes.
+  const std::unique_ptr<db::Checkpointer> checkpointer_;
   // Thread-safe itself; declared after writer_ so that it closes first.
   const std::unique_ptr<db::ReaderPool> readers_;
 };

@@ -101,9 +101,11 @@ absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
     const std::string& path, int readers) {
   ASSIGN_OR_RETURN(auto writer,
                    db::Database::Open(path, NotificationMigrations()));
+  ASSIGN_OR_RETURN(auto checkpointer,
+                   db::Checkpointer::Start(writer.get(), path));
   ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<NotificationStore>(
-      new NotificationStore(std::move(writer), std::move(pool)));
+  return std::unique_ptr<NotificationStore>(new NotificationStore(
+      std::move(writer), std::move(checkpointer), std::move(pool)));
 }
 
 absl::StatusOr<CreateResult> NotificationStore::CreateNotification(

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/db/checkpointer.h"
 #include "libs/db/database.h"
 #include "libs/db/reader_pool.h"
 
@@ -105,8 +106,11 @@ class NotificationStore final {
 
  private:
   NotificationStore(std::unique_ptr<db::Database> writer,
+                    std::unique_ptr<db::Checkpointer> checkpointer,
                     std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+      : writer_(std::move(writer)),
+        checkpointer_(std::move(checkpointer)),
+        readers_(std::move(readers)) {}
 
   absl::StatusOr<ReadStateResult> ChangeReadStateLocked(
       const char* update_sql, int64_t user_id, int64_t id,
@@ -114,6 +118,8 @@ class NotificationStore final {
 
   absl::Mutex write_mu_;
   std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Checkpoints writer_'s WAL off the write path; stops before it closes.
+  const std::unique_ptr<db::Checkpointer> checkpointer_;
   // Bumped after every committed change, only while holding write_mu_, so
   // the writer's results carry exact versions. Readers load it before their
   // read begins: every change up to the version they load is committed and

@@ -105,9 +105,11 @@ constexpr char kAdjustTotalsSql[] =
 absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
     const std::string& path, int readers) {
   ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, TicketMigrations()));
+  ASSIGN_OR_RETURN(auto checkpointer,
+                   db::Checkpointer::Start(writer.get(), path));
   ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<TicketStore>(
-      new TicketStore(std::move(writer), std::move(pool)));
+  return std::unique_ptr<TicketStore>(new TicketStore(
+      std::move(writer), std::move(checkpointer), std::move(pool)));
 }
 
 absl::Status TicketStore::EnqueueLocked(const std::vector<OutboxItem>& items,

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
+#include "libs/db/checkpointer.h"
 #include "libs/db/database.h"
 #include "libs/db/group_commit.h"
 #include "libs/db/reader_pool.h"
@@ -122,8 +123,10 @@ class TicketStore final {
 
  private:
   TicketStore(std::unique_ptr<db::Database> writer,
+              std::unique_ptr<db::Checkpointer> checkpointer,
               std::unique_ptr<db::ReaderPool> readers)
       : writer_(std::move(writer)),
+        checkpointer_(std::move(checkpointer)),
         creates_(writer_.get(), &write_mu_),
         readers_(std::move(readers)) {}
 
@@ -139,6 +142,8 @@ class TicketStore final {
 
   absl::Mutex write_mu_;
   std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Checkpoints writer_'s WAL off the write path; stops before it closes.
+  const std::unique_ptr<db::Checkpointer> checkpointer_;
   // Concurrent Create()s share transactions (group commit, on writer_).
   db::GroupCommitter creates_;
   // Thread-safe itself; declared after writer_ so that it closes first.
