@@ -27,6 +27,8 @@ CachingTokenResolver::CachingTokenResolver(TokenResolver* inner,
 absl::StatusOr<Principal> CachingTokenResolver::Resolve(
     absl::string_view token) {
   const std::string key = Digest(token);
+  std::shared_ptr<InFlight> flight;
+  bool leader = false;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(key);
@@ -35,12 +37,25 @@ absl::StatusOr<Principal> CachingTokenResolver::Resolve(
       insertion_order_.erase(it->second.order);
       entries_.erase(it);
     }
+    std::shared_ptr<InFlight>& slot = in_flight_[key];
+    if (slot == nullptr) {
+      slot = std::make_shared<InFlight>();
+      leader = true;
+    }
+    flight = slot;
   }
-  // Resolve outside the lock: it may be an RPC.
-  absl::StatusOr<Principal> principal = inner_->Resolve(token);
-  if (!principal.ok() || options_.max_entries == 0) return principal;
+  if (!leader) {
+    flight->done.WaitForNotification();
+    return flight->result;
+  }
 
+  // Resolve outside the lock: it may be an RPC.
+  flight->result = inner_->Resolve(token);
   absl::MutexLock lock(&mu_);
+  in_flight_.erase(key);
+  flight->done.Notify();
+  const absl::StatusOr<Principal>& principal = flight->result;
+  if (!principal.ok() || options_.max_entries == 0) return principal;
   if (entries_.contains(key)) return principal;
   while (entries_.size() >= options_.max_entries) {
     entries_.erase(insertion_order_.front());

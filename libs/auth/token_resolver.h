@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "libs/auth/principal.h"
 #include "libs/clock/clock.h"
@@ -31,7 +32,10 @@ class TokenResolver {
 // Remembers successful resolutions of another resolver for `ttl` (a few
 // seconds at most: a revoked token keeps working that long) and for at most
 // `max_entries` tokens, evicting the least recently added. Failures are not
-// cached. Tokens are kept only as SHA-256 digests. Thread-safe.
+// cached. Tokens are kept only as SHA-256 digests. Callers that miss on the
+// same token at the same time share one inner resolution (when an entry
+// expired under load, every in-flight call used to resolve it again at
+// once: a burst of auth lookups and session touches every ttl). Thread-safe.
 class CachingTokenResolver final : public TokenResolver {
  public:
   struct Options {
@@ -51,12 +55,20 @@ class CachingTokenResolver final : public TokenResolver {
     std::list<std::string>::iterator order;
   };
 
+  // One inner resolution that callers of the same token wait for.
+  struct InFlight {
+    absl::Notification done;
+    absl::StatusOr<Principal> result;
+  };
+
   TokenResolver* const inner_;
   const Clock* const clock_;
   const Options options_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::list<std::string> insertion_order_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<InFlight>> in_flight_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace helpdesk::auth

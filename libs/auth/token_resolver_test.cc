@@ -1,9 +1,13 @@
 #include "libs/auth/token_resolver.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/clock/clock.h"
@@ -77,6 +81,48 @@ TEST_F(CachingTokenResolverTest, OldestEntryIsEvictedAtCapacity) {
   EXPECT_EQ(inner_.calls, 3);
   ASSERT_THAT(cache_.Resolve("a"), IsOk());
   EXPECT_EQ(inner_.calls, 4);
+}
+
+// Blocks every lookup until released, counting how many started.
+class GatedResolver final : public TokenResolver {
+ public:
+  absl::StatusOr<Principal> Resolve(absl::string_view /*token*/) override {
+    {
+      absl::MutexLock lock(&mu);
+      ++started;
+    }
+    release.WaitForNotification();
+    return Principal{7, User::USER};
+  }
+  absl::Mutex mu;
+  int started ABSL_GUARDED_BY(mu) = 0;
+  absl::Notification release;
+};
+
+TEST(CachingTokenResolverSharingTest, SimultaneousMissesShareOneLookup) {
+  GatedResolver inner;
+  ManualClock clock;
+  CachingTokenResolver cache(&inner, &clock, {absl::Seconds(2), 100});
+  std::vector<absl::StatusOr<Principal>> results(8);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&, i] { results[i] = cache.Resolve("token"); });
+  }
+  {
+    // Once one lookup has started, the other callers either wait for it or,
+    // arriving after it finished, hit the cache: one lookup in all.
+    absl::MutexLock lock(&inner.mu);
+    inner.mu.Await(absl::Condition(
+        +[](int* started) { return *started >= 1; }, &inner.started));
+  }
+  inner.release.Notify();
+  for (std::thread& caller : callers) caller.join();
+  for (const auto& result : results) {
+    ASSERT_THAT(result, IsOk());
+    EXPECT_EQ(result->user_id, 7);
+  }
+  absl::MutexLock lock(&inner.mu);
+  EXPECT_EQ(inner.started, 1);
 }
 
 }  // namespace
