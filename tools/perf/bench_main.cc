@@ -4,34 +4,22 @@
 // rate limits off, measures every scenario against a ceiling taken in the
 // same run on the same server (grpc.health.v1 Health/Check for gRPC,
 // /healthz for the gateway), and prints one table with the targets.
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "SQLiteCpp/Database.h"
-#include "SQLiteCpp/Statement.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.pb.h"
@@ -42,9 +30,11 @@
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/proto/time.h"
-#include "libs/testing/subprocess.h"
+#include "tools/perf/daemon.h"
 #include "tools/perf/dataset.h"
 #include "tools/perf/load.h"
+#include "tools/perf/or_exit.h"
+#include "tools/perf/report.h"
 
 ABSL_FLAG(std::string, helpdeskd, "",
           "The helpdeskd binary to measure (tools/bench passes the -c opt "
@@ -92,200 +82,6 @@ namespace audit_v1 = ::helpdesk::audit::v1;
 namespace jobs_v1 = ::helpdesk::jobs::v1;
 namespace notifications_v1 = ::helpdesk::notifications::v1;
 namespace tickets_v1 = ::helpdesk::tickets::v1;
-
-void Fail(const std::string& what) {
-  std::cerr << "bench: " << what << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T OrFail(absl::StatusOr<T> value, const std::string& what) {
-  if (!value.ok()) Fail(absl::StrCat(what, ": ", value.status().ToString()));
-  return *std::move(value);
-}
-
-void OrFail(const grpc::Status& status, const std::string& what) {
-  if (!status.ok()) Fail(absl::StrCat(what, ": ", status.error_message()));
-}
-
-int64_t RssKiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    absl::string_view rest = line;
-    if (absl::ConsumePrefix(&rest, "VmRSS:")) {
-      int64_t kib = 0;
-      (void)absl::SimpleAtoi(
-          absl::StripSuffix(absl::StripAsciiWhitespace(rest), " kB"), &kib);
-      return kib;
-    }
-  }
-  return 0;
-}
-
-std::string MiB(int64_t kib) {
-  return absl::StrFormat("%.1f MiB", kib / 1024.0);
-}
-std::string Ms(absl::Duration d) {
-  return absl::StrFormat("%.2f", absl::ToDoubleMilliseconds(d));
-}
-
-// One helpdeskd process on a data directory, on free ports.
-class Daemon {
- public:
-  Daemon(const std::string& data_dir, std::vector<std::string> extra_flags)
-      : data_dir_(data_dir) {
-    std::vector<std::string> argv = {absl::GetFlag(FLAGS_helpdeskd),
-                                     "--data_dir=" + data_dir,
-                                     "--grpc_port=0",
-                                     "--http_port=0",
-                                     "--rate_limits=false",
-                                     "--seed_demo=false",
-                                     "--sweep_interval=0"};
-    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    const absl::Time start = absl::Now();
-    process_ = OrFail(testing::Subprocess::Start(argv), "start helpdeskd");
-    const std::string grpc_port = OrFail(
-        process_->WaitForLine("grpc_port=", absl::Seconds(120)), "grpc_port");
-    const std::string http_port = OrFail(
-        process_->WaitForLine("http_port=", absl::Seconds(10)), "http_port");
-    startup_ = absl::Now() - start;
-    spawned_at_ = start;
-    target_ = absl::StrCat("127.0.0.1:", grpc_port);
-    http_base_ = absl::StrCat("http://127.0.0.1:", http_port);
-  }
-
-  ~Daemon() {
-    process_->Signal(SIGTERM);
-    (void)process_->Wait(absl::Seconds(30));
-  }
-
-  const std::string& target() const { return target_; }
-  const std::string& http_base() const { return http_base_; }
-  absl::Duration startup() const { return startup_; }
-  absl::Time spawned_at() const { return spawned_at_; }
-  int64_t rss_kib() const { return RssKiB(process_->pid()); }
-
-  // Waits until the services' outboxes are empty (audit events of the
-  // writes just measured delivered), so that the next row does not share
-  // the cores with that delivery; returns how long it took.
-  absl::Duration WaitUntilOutboxesDrain() const {
-    const absl::Time start = absl::Now();
-    for (const char* file : {"tickets.db", "auth.db"}) {
-      SQLite::Database db(data_dir_ + "/" + file, SQLite::OPEN_READONLY);
-      while (absl::Now() - start < absl::Minutes(5)) {
-        SQLite::Statement count(db, "SELECT COUNT(*) FROM outbox");
-        if (count.executeStep() && count.getColumn(0).getInt64() == 0) break;
-        absl::SleepFor(absl::Milliseconds(50));
-      }
-    }
-    return absl::Now() - start;
-  }
-
-  // `count` channels that share no connection, as separate clients.
-  std::vector<std::shared_ptr<grpc::Channel>> Channels(int count) const {
-    std::vector<std::shared_ptr<grpc::Channel>> channels;
-    for (int i = 0; i < count; ++i) {
-      grpc::ChannelArguments arguments;
-      arguments.SetInt("bench.channel", i);  // defeats subchannel sharing
-      channels.push_back(grpc::CreateCustomChannel(
-          target_, grpc::InsecureChannelCredentials(), arguments));
-    }
-    return channels;
-  }
-
- private:
-  const std::string data_dir_;
-  std::unique_ptr<testing::Subprocess> process_;
-  std::string target_;
-  std::string http_base_;
-  absl::Duration startup_;
-  absl::Time spawned_at_;
-};
-
-std::string Login(const std::shared_ptr<grpc::Channel>& channel,
-                  const std::string& email) {
-  auto stub = auth_v1::AuthService::NewStub(channel);
-  grpc::ClientContext context;
-  auth_v1::LoginRequest request;
-  request.set_email(email);
-  request.set_password(kPassword);
-  auth_v1::LoginResponse response;
-  OrFail(stub->Login(&context, request, &response), "login " + email);
-  return response.session_token();
-}
-
-void Authorize(grpc::ClientContext& context, const std::string& token) {
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-}
-
-// One row of the final table.
-struct Row {
-  std::string scenario;
-  std::string load;  // "32", "256", or what was counted
-  LoadFigures figures;
-  std::string ratio;   // "0.72 × Health/Check"
-  std::string target;  // "≥ 0.6"
-  std::optional<bool> met;
-
-  static std::string Name(absl::string_view via, absl::string_view call,
-                          absl::string_view load) {
-    return absl::StrCat(via, " ", call, " at ", load);
-  }
-};
-
-class Report {
- public:
-  void Add(Row row) {
-    std::cout << Format(row) << std::endl;
-    rows_.push_back(std::move(row));
-  }
-  void Note(const std::string& line) {
-    std::cout << line << std::endl;
-    notes_.push_back(line);
-  }
-
-  static std::string Header() {
-    return "| scenario | load | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms "
-           "| errors | ratio | target | met |\n"
-           "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|";
-  }
-
-  static std::string Format(const Row& row) {
-    const LoadFigures& f = row.figures;
-    return absl::StrFormat(
-        "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
-        row.scenario, row.load,
-        f.per_second > 0 ? absl::StrFormat("%.0f", f.per_second) : "",
-        f.p50 > absl::ZeroDuration() ? Ms(f.p50) : "",
-        f.p90 > absl::ZeroDuration() ? Ms(f.p90) : "",
-        f.p99 > absl::ZeroDuration() ? Ms(f.p99) : "",
-        f.p999 > absl::ZeroDuration() ? Ms(f.p999) : "",
-        f.calls > 0 ? absl::StrCat(f.errors) : "", row.ratio, row.target,
-        !row.met.has_value() ? "" : (*row.met ? "yes" : "**no**"));
-  }
-
-  std::string Table() const {
-    std::string out = Header() + "\n";
-    for (const Row& row : rows_) absl::StrAppend(&out, Format(row), "\n");
-    return out;
-  }
-  const std::vector<std::string>& notes() const { return notes_; }
-  int missed() const {
-    return static_cast<int>(std::count_if(
-        rows_.begin(), rows_.end(),
-        [](const Row& row) { return row.met.has_value() && !*row.met; }));
-  }
-
- private:
-  std::vector<Row> rows_;
-  std::vector<std::string> notes_;
-};
-
-std::string Ratio(double value, const char* of) {
-  return absl::StrFormat("%.2f × %s", value, of);
-}
 
 struct Settings {
   absl::Duration warmup;
@@ -675,7 +471,7 @@ void MeasureDrain(const std::string& data_dir, int jobs, Report& report) {
   const absl::Time now = absl::Now();
   int64_t baseline = 0;
   {
-    Daemon daemon(data_dir, {});
+    Daemon daemon(absl::GetFlag(FLAGS_helpdeskd), data_dir, {});
     const auto channel = daemon.Channels(1)[0];
     baseline = UnreadCount(channel, Login(channel, "userb@example.com"));
   }
@@ -684,7 +480,7 @@ void MeasureDrain(const std::string& data_dir, int jobs, Report& report) {
       !status.ok()) {
     Fail(status.ToString());
   }
-  Daemon daemon(data_dir, {});
+  Daemon daemon(absl::GetFlag(FLAGS_helpdeskd), data_dir, {});
   const auto channel = daemon.Channels(1)[0];
   const std::string token = Login(channel, "userb@example.com");
   int64_t count = 0;
@@ -713,7 +509,8 @@ void MeasureEscalation(const std::string& data_dir, int tickets,
   options.now = absl::Now() - absl::Hours(25);  // every ticket overdue
   options.all_open_unassigned = true;
   OrFail(GenerateDataset(options), "escalation dataset");
-  Daemon daemon(data_dir, {"--escalate_after=24h"});
+  Daemon daemon(absl::GetFlag(FLAGS_helpdeskd), data_dir,
+                {"--escalate_after=24h"});
   const auto channel = daemon.Channels(1)[0];
   const std::string admin = Login(channel, "admina@example.com");
   auto stub = jobs_v1::JobService::NewStub(channel);
@@ -753,7 +550,7 @@ LoadFigures ListTicketsLatency(const std::string& data_dir, int tickets,
   }
   LoadFigures figures;
   {
-    Daemon daemon(data_dir, {});
+    Daemon daemon(absl::GetFlag(FLAGS_helpdeskd), data_dir, {});
     const auto channels = daemon.Channels(1);
     const std::string admin = Login(channels[0], "admina@example.com");
     tickets_v1::ListTicketsRequest request;
@@ -766,65 +563,6 @@ LoadFigures ListTicketsLatency(const std::string& data_dir, int tickets,
   }
   if (!absl::GetFlag(FLAGS_reuse_data)) std::filesystem::remove_all(data_dir);
   return figures;
-}
-
-std::string Machine() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line, model;
-  while (std::getline(cpuinfo, line)) {
-    absl::string_view rest = line;
-    if (absl::ConsumePrefix(&rest, "model name")) {
-      model = std::string(absl::StripAsciiWhitespace(
-          absl::StripPrefix(absl::StripAsciiWhitespace(rest), ":")));
-      break;
-    }
-  }
-  return absl::StrCat(std::thread::hardware_concurrency(), " cores, ", model);
-}
-
-std::string Today() {
-  return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
-}
-
-void WriteReport(const std::string& path, const Report& report, bool quick,
-                 absl::Duration took) {
-  std::ofstream out(path);
-  out << "# Benchmarks\n\n"
-      << "Written by `tools/bench" << (quick ? " --quick" : "") << "` on "
-      << Today() << " (the run took "
-      << absl::FormatDuration(absl::Trunc(took, absl::Seconds(1)))
-      << "). Machine: " << Machine()
-      << ", Debian 12, g++ 12 `-c opt`; the load generator runs on the same "
-         "cores as the server, so read the ratios, not the absolute "
-         "figures. What limits each figure, profiles and before/after "
-         "measurements: [performance.md](performance.md).\n\n"
-      << "## Method\n\n"
-      << "- A dataset is generated through the services' own stores into a "
-         "fresh data directory; the real `helpdeskd` binary starts on it "
-         "with `--rate_limits=false --seed_demo=false --sweep_interval=0`.\n"
-      << "- gRPC rows: a closed loop of ours (`tools/perf/load.h`) keeps "
-         "32 or 256 calls in flight over 4 connections through the generic "
-         "stub (requests serialized once, replies not parsed), after a "
-         "warm-up. The ceiling is grpc.health.v1 Health/Check on the same "
-         "server in the same run; ratios are calls/s over the ceiling's.\n"
-      << "- Gateway rows: Debian's `wrk` (2 threads, 32 or 256 keep-alive "
-         "connections, `Authorization: Bearer`); the ratio is over the same "
-         "call's gRPC row, and over `/healthz`.\n"
-      << "- Callers: GetUnreadCount, GetTicket (own tickets) and CreateTicket "
-         "as usera; ListTickets (status OPEN, page 50) and search (page 50, "
-         "queries `printer` (~9 % of tickets), `vpn slow`, `term1500`, `wifi` "
-         "in turn) as admina; ListAuditEvents (page 20) as admina.\n"
-      << "- Jobs: status-change jobs queued in jobs.db while helpdeskd is "
-         "down, then timed from process start until the last notification is "
-         "stored. Latency: an admin's status change until the owner's watch "
-         "stream delivers it, one at a time. Escalation: one "
-         "RunEscalationSweep over a dataset where every ticket is overdue.\n"
-      << "- Memory: VmRSS of helpdeskd one second after start-up (idle), and "
-         "before/after opening the idle watch streams.\n\n"
-      << "## Results\n\n";
-  for (const std::string& note : report.notes()) out << note << "\n\n";
-  out << report.Table() << "\n"
-      << report.missed() << " targets missed in this run.\n";
 }
 
 }  // namespace
@@ -878,9 +616,12 @@ int main(int argc, char** argv) {
   }
   std::cout << "\n" << Report::Header() << std::endl;
 
-  { Daemon first_start(main_options.data_dir, {}); }
   {
-    Daemon daemon(main_options.data_dir, {});
+    Daemon first_start(absl::GetFlag(FLAGS_helpdeskd), main_options.data_dir,
+                       {});
+  }
+  {
+    Daemon daemon(absl::GetFlag(FLAGS_helpdeskd), main_options.data_dir, {});
     report.Add({"start-up to ready (existing data directory)",
                 "",
                 {},
@@ -944,7 +685,7 @@ int main(int argc, char** argv) {
             << absl::FormatDuration(absl::Trunc(took, absl::Seconds(1)))
             << " on " << Machine() << std::endl;
   if (const std::string path = absl::GetFlag(FLAGS_report); !path.empty()) {
-    WriteReport(path, report, quick, took);
+    report.WriteMarkdown(path, quick, took);
     std::cout << "wrote " << path << std::endl;
   }
   return 0;

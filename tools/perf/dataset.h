@@ -53,8 +53,8 @@ absl::Status QueueStatusChangedJobs(const std::string& data_dir, int count,
                                     int64_t ticket_id, int64_t requester_id,
                                     absl::Time now);
 
-// A ticket title/body word that occurs in roughly 9 % of generated tickets
-// (search scenarios), and one in well under 1 %.
+// Ticket words for the search scenarios: one in nearly every generated
+// ticket (the head of the Zipf vocabulary), one in well under 1 %.
 inline constexpr char kCommonWord[] = "printer";
 inline constexpr char kRareWord[] = "term1500";
 
