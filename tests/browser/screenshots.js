@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { launchChromium, openConsole, signIn } from './lib/browser.js';
 import { startHelpdeskd } from './lib/helpdeskd.js';
+import { insertDeadJob } from './lib/jobs.js';
 
 const out = path.resolve(process.argv[2] || 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -70,6 +71,7 @@ try {
   await settle(admin);
   await shot(admin, '05-audit-log');
 
+  insertDeadJob(server.dataDir, 'Printer on floor 3 jams');
   await admin.goto('/#/jobs');
   await admin.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
   await admin.locator('.results').filter({ hasText: /\S/ }).waitFor();
