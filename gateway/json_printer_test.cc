@@ -200,6 +200,19 @@ TEST(JsonPrinterTest, NotificationsPage) {
   ExpectPrintsLikeProtobuf(page);
 }
 
+TEST(JsonPrinterTest, WatchEventsWithEitherMemberOfTheOneof) {
+  notifications::v1::WatchNotificationsResponse heartbeat;
+  heartbeat.mutable_heartbeat();
+  heartbeat.set_unread_count(3);
+  ExpectPrintsLikeProtobuf(heartbeat);
+  notifications::v1::WatchNotificationsResponse event;
+  event.mutable_notification()->set_id(9);
+  event.mutable_notification()->set_subject("Ticket #9 assigned to you");
+  event.set_unread_count(4);
+  ExpectPrintsLikeProtobuf(event);
+  ExpectPrintsLikeProtobuf(notifications::v1::WatchNotificationsResponse());
+}
+
 TEST(JsonPrinterTest, LeavesAnyToProtobuf) {
   EXPECT_FALSE(JsonPrinter::CanPrint(jobs::v1::Job::descriptor()));
   EXPECT_FALSE(JsonPrinter::CanPrint(jobs::v1::ListJobsResponse::descriptor()));
