@@ -60,9 +60,10 @@ std::string FormatDouble(double value) {
   return buffer;
 }
 
-// Whether `c` must be escaped inside a JSON string (as protobuf does it:
-// quotes, backslash, control characters, DEL, and < > so that the JSON is
-// safe inside an HTML <script>).
+// Whether `c` must be escaped inside a JSON string: quotes, backslash,
+// control characters and DEL, and < > as protobuf escapes them. (Protobuf
+// also escapes a few invisible code points such as U+2028; valid JSON
+// either way.)
 bool NeedsEscape(unsigned char c) {
   return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == 0x7f;
 }
@@ -183,6 +184,10 @@ class Printer {
  public:
   explicit Printer(std::string* out) : out_(out) {}
 
+  // False once a value had no JSON form (a Timestamp or Duration out of
+  // range); the output is then unusable.
+  bool valid() const { return valid_; }
+
   void PrintMessage(const Message& message) {
     const Descriptor* type = message.GetDescriptor();
     const Reflection* reflection = message.GetReflection();
@@ -192,6 +197,12 @@ class Printer {
             reflection->GetInt64(message, type->FindFieldByNumber(1));
         const int32_t nanos =
             reflection->GetInt32(message, type->FindFieldByNumber(2));
+        // The range protobuf's JSON mapping allows (years 1 to 9999).
+        if (seconds < -62'135'596'800 || seconds > 253'402'300'799 ||
+            nanos < 0 || nanos > 999'999'999) {
+          valid_ = false;
+          return;
+        }
         out_->push_back('"');
         AppendUtcSeconds(seconds, out_);
         AppendNanos(nanos, out_);
@@ -203,6 +214,13 @@ class Printer {
             reflection->GetInt64(message, type->FindFieldByNumber(1));
         const int32_t nanos =
             reflection->GetInt32(message, type->FindFieldByNumber(2));
+        // ±10 000 years, nanos of the same sign as seconds.
+        if (seconds < -315'576'000'000 || seconds > 315'576'000'000 ||
+            nanos < -999'999'999 || nanos > 999'999'999 ||
+            (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+          valid_ = false;
+          return;
+        }
         out_->push_back('"');
         if (seconds < 0 || nanos < 0) out_->push_back('-');
         absl::StrAppend(out_, std::llabs(seconds));
@@ -420,6 +438,7 @@ class Printer {
   }
 
   std::string* const out_;
+  bool valid_ = true;
 };
 
 bool ComputeCanPrint(const Descriptor* type,
@@ -464,8 +483,10 @@ bool JsonPrinter::CanPrint(const Descriptor* type) {
   return ComputeCanPrint(type, seen);
 }
 
-void JsonPrinter::Print(const Message& message, std::string* out) {
-  Printer(out).PrintMessage(message);
+bool JsonPrinter::Print(const Message& message, std::string* out) {
+  Printer printer(out);
+  printer.PrintMessage(message);
+  return printer.valid();
 }
 
 }  // namespace helpdesk::gateway

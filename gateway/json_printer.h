@@ -30,7 +30,9 @@ class JsonPrinter final {
   static bool CanPrint(const google::protobuf::Descriptor* type);
 
   // Appends `message` as JSON to `out`. Only for types CanPrint() accepts.
-  static void Print(const google::protobuf::Message& message, std::string* out);
+  // False when a value has no JSON form (a Timestamp or Duration out of its
+  // range: protobuf's printer refuses those too); `out` is then garbage.
+  static bool Print(const google::protobuf::Message& message, std::string* out);
 };
 
 }  // namespace helpdesk::gateway

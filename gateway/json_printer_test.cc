@@ -45,7 +45,7 @@ google::protobuf::Value AsValue(const std::string& json) {
 void ExpectPrintsLikeProtobuf(const Message& message) {
   ASSERT_TRUE(JsonPrinter::CanPrint(message.GetDescriptor()));
   std::string ours;
-  JsonPrinter::Print(message, &ours);
+  ASSERT_TRUE(JsonPrinter::Print(message, &ours));
   const std::string theirs = LibraryJson(message);
   EXPECT_TRUE(MessageDifferencer::Equals(AsValue(ours), AsValue(theirs)))
       << "ours:   " << ours << "\ntheirs: " << theirs;
@@ -211,6 +211,26 @@ TEST(JsonPrinterTest, WatchEventsWithEitherMemberOfTheOneof) {
   event.set_unread_count(4);
   ExpectPrintsLikeProtobuf(event);
   ExpectPrintsLikeProtobuf(notifications::v1::WatchNotificationsResponse());
+}
+
+TEST(JsonPrinterTest, RefusesTimestampsAndDurationsWithoutAJsonForm) {
+  std::string json;
+  EXPECT_FALSE(JsonPrinter::Print(At(253'402'300'800, 0), &json));  // 10000
+  EXPECT_FALSE(JsonPrinter::Print(At(0, -1), &json));
+  EXPECT_FALSE(JsonPrinter::Print(At(0, 1'500'000'000), &json));
+  google::protobuf::Duration mixed;
+  mixed.set_seconds(-1);
+  mixed.set_nanos(5);
+  EXPECT_FALSE(JsonPrinter::Print(mixed, &json));
+  // As protobuf's printer, which refuses them as well.
+  std::string theirs;
+  google::protobuf::util::JsonPrintOptions options;
+  EXPECT_FALSE(google::protobuf::util::MessageToJsonString(
+                   At(253'402'300'800, 0), &theirs, options)
+                   .ok());
+  tickets::v1::Ticket ticket;
+  *ticket.mutable_create_time() = At(0, -1);
+  EXPECT_FALSE(JsonPrinter::Print(ticket, &json));
 }
 
 TEST(JsonPrinterTest, LeavesAnyToProtobuf) {

@@ -291,8 +291,8 @@ absl::StatusOr<std::string> MessageToJson(const Message& message) {
   std::string json;
   if (JsonPrinter::CanPrint(message.GetDescriptor())) {
     json.reserve(2 * message.ByteSizeLong() + 64);
-    JsonPrinter::Print(message, &json);
-    return json;
+    if (JsonPrinter::Print(message, &json)) return json;
+    json.clear();  // a value without JSON form: protobuf's error below
   }
   auto status = google::protobuf::util::MessageToJsonString(message, &json,
                                                             PrintOptions());

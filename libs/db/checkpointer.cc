@@ -22,6 +22,14 @@ absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Start(
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open ", path, " to checkpoint it: ", e.what()));
   }
+  // A connection learns that the file is in WAL mode on its first read;
+  // until then a checkpoint through it copies nothing (log = -1).
+  try {
+    own->execAndGet("PRAGMA schema_version");
+  } catch (const SQLite::Exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", path, " to checkpoint it: ", e.what()));
+  }
   std::unique_ptr<Checkpointer> checkpointer(
       new Checkpointer(writer, std::move(own), options));
   // Replaces the writer's automatic checkpoints (they use the same hook).
@@ -38,7 +46,8 @@ Checkpointer::Checkpointer(Database* writer,
 
 Checkpointer::~Checkpointer() {
   // Automatic checkpoints again (this also replaces our hook).
-  sqlite3_wal_autocheckpoint(writer_->connection().getHandle(), 1000);
+  sqlite3_wal_autocheckpoint(writer_->connection().getHandle(),
+                             Database::kAutoCheckpointPages);
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -59,7 +68,13 @@ int64_t Checkpointer::checkpoints() const {
   return checkpoints_;
 }
 
+int64_t Checkpointer::frames_copied() const {
+  absl::MutexLock lock(&mu_);
+  return frames_copied_;
+}
+
 void Checkpointer::Loop() {
+  bool unfinished = false;  // the last checkpoint left frames behind
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -68,7 +83,7 @@ void Checkpointer::Loop() {
       };
       mu_.AwaitWithTimeout(absl::Condition(&due), options_.interval);
       if (stopping_) return;
-      if (wal_pages_ == 0) continue;
+      if (wal_pages_ == 0 && !unfinished) continue;
       wal_pages_ = 0;
     }
     int log_frames = 0;
@@ -76,13 +91,19 @@ void Checkpointer::Loop() {
     const int rc = sqlite3_wal_checkpoint_v2(own_->getHandle(), nullptr,
                                              SQLITE_CHECKPOINT_PASSIVE,
                                              &log_frames, &copied_frames);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    // BUSY (another connection is checkpointing) or frames left behind
+    // (readers still use them): try again at the next interval.
+    unfinished = rc != SQLITE_OK || copied_frames < log_frames;
+    if ((rc != SQLITE_OK && rc != SQLITE_BUSY) || log_frames < 0) {
       LogWarning("wal_checkpoint_failed",
                  {{"code", absl::StrCat(rc)},
+                  {"log_frames", absl::StrCat(log_frames)},
                   {"detail", sqlite3_errmsg(own_->getHandle())}});
+      continue;
     }
     absl::MutexLock lock(&mu_);
     ++checkpoints_;
+    frames_copied_ += copied_frames;
   }
 }
 

@@ -48,8 +48,10 @@ class Checkpointer final {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // Checkpoints run so far (tests, metrics).
+  // Checkpoints run so far, and the WAL frames they copied into the
+  // database file (tests, metrics).
   int64_t checkpoints() const;
+  int64_t frames_copied() const;
 
  private:
   Checkpointer(Database* writer, std::unique_ptr<SQLite::Database> own,
@@ -68,6 +70,7 @@ class Checkpointer final {
   int wal_pages_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t frames_copied_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -62,6 +62,10 @@ TEST_F(CheckpointerTest, CheckpointsOnItsOwnThreadOnceTheWalIsLong) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   EXPECT_GE((*checkpointer)->checkpoints(), 1);
+  // It really copied the WAL into the file (a checkpoint through a
+  // connection that never read the file copies nothing and says so only
+  // by a frame count of -1).
+  EXPECT_GT((*checkpointer)->frames_copied(), 0);
   // The writer keeps working, and what it wrote is all there.
   WritePages(10);
   SQLite::Statement count(writer_->connection(), "SELECT COUNT(*) FROM notes");
@@ -82,17 +86,19 @@ TEST_F(CheckpointerTest, StoppingGivesTheWriterItsOwnCheckpointsBack) {
     auto checkpointer = Checkpointer::Start(writer_.get(), path_);
     ASSERT_THAT(checkpointer, IsOk());
   }
-  // With automatic checkpoints back, a long WAL is copied by the writer's
-  // own commits: a checkpoint that follows finds nothing left to copy
-  // beyond what the last commit added.
-  for (int i = 0; i < 30; ++i) WritePages(200);
+  // With automatic checkpoints back, the writer's own commits copy the WAL
+  // once it passes kAutoCheckpointPages: a checkpoint afterwards finds at
+  // most what the commits since then added.
+  const int rows_per_commit = 400;  // ~200 pages
+  const int commits = Database::kAutoCheckpointPages / 200 + 10;
+  for (int i = 0; i < commits; ++i) WritePages(rows_per_commit);
   int log_frames = -1;
   int copied = -1;
   ASSERT_EQ(sqlite3_wal_checkpoint_v2(writer_->connection().getHandle(),
                                       nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                       &log_frames, &copied),
             SQLITE_OK);
-  EXPECT_LT(log_frames, 1000 + 200);  // never grew past the default
+  EXPECT_LT(log_frames, Database::kAutoCheckpointPages);
 }
 
 }  // namespace

@@ -169,8 +169,9 @@ absl::Status Database::Configure() {
     // The writer touches every index of the tables it changes (full-text
     // segments included); SQLite's default 2 MiB cache made inserts read
     // pages back from the OS inside the write lock.
-    connection_.exec("PRAGMA cache_size = -16384");         // KiB
-    connection_.exec("PRAGMA wal_autocheckpoint = 10000");  // pages
+    connection_.exec("PRAGMA cache_size = -16384");  // KiB
+    connection_.exec(
+        absl::StrCat("PRAGMA wal_autocheckpoint = ", kAutoCheckpointPages));
     return absl::OkStatus();
   } catch (const SQLite::Exception& e) {
     if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB ||

@@ -37,6 +37,10 @@ class ReaderPool;
 // lent to one thread at a time by a ReaderPool.
 class Database final {
  public:
+  // A writer copies the WAL back into the file (a checkpoint) once the WAL
+  // holds this many pages, unless a Checkpointer does it instead.
+  static constexpr int kAutoCheckpointPages = 10000;
+
   static absl::StatusOr<std::unique_ptr<Database>> Open(
       const std::string& path, absl::Span<const Migration> migrations);
 

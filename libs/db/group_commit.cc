@@ -28,10 +28,10 @@ absl::Status GroupCommitter::Run(absl::FunctionRef<absl::Status()> write) {
 
     // Nobody leads and our write is still queued: lead this batch (which
     // takes the oldest writes first, ours among them within max_batch).
-    leading_ = true;
     const size_t take = std::min(queue_.size(), max_batch_);
     std::vector<Pending*> batch(queue_.begin(), queue_.begin() + take);
     queue_.erase(queue_.begin(), queue_.begin() + take);
+    leading_ = true;
     mu_.Unlock();
     RunBatch(batch);
     mu_.Lock();
