@@ -337,102 +337,91 @@ class Printer {
   }
 
   void PrintSingular(const Message& message, const FieldDescriptor* field) {
-    const Reflection* reflection = message.GetReflection();
-    switch (field->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        absl::StrAppend(out_, reflection->GetInt32(message, field));
-        return;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        absl::StrAppend(out_, reflection->GetUInt32(message, field));
-        return;
-      case FieldDescriptor::CPPTYPE_INT64:
-        absl::StrAppend(out_, "\"", reflection->GetInt64(message, field), "\"");
-        return;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        absl::StrAppend(out_, "\"", reflection->GetUInt64(message, field),
-                        "\"");
-        return;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        out_->append(reflection->GetBool(message, field) ? "true" : "false");
-        return;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        out_->append(FormatDouble(reflection->GetDouble(message, field)));
-        return;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        out_->append(FormatDouble(reflection->GetFloat(message, field)));
-        return;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        PrintEnum(field, reflection->GetEnumValue(message, field));
-        return;
-      case FieldDescriptor::CPPTYPE_STRING: {
-        std::string scratch;
-        const std::string& value =
-            reflection->GetStringReference(message, field, &scratch);
-        if (field->type() == FieldDescriptor::TYPE_BYTES) {
-          AppendString(absl::Base64Escape(value), out_);
-        } else {
-          AppendString(value, out_);
-        }
-        return;
-      }
-      case FieldDescriptor::CPPTYPE_MESSAGE:
-        PrintMessage(reflection->GetMessage(message, field));
-        return;
-    }
+    PrintValue(field, Singular{message, *message.GetReflection(), field});
   }
 
   void PrintRepeatedElement(const Message& message,
                             const FieldDescriptor* field, int index) {
-    const Reflection* reflection = message.GetReflection();
+    PrintValue(field, Element{message, *message.GetReflection(), field, index});
+  }
+
+  // Reads a singular field, or one element of a repeated field, with the
+  // same calls, so that PrintValue serves both.
+  struct Singular {
+    const Message& m;
+    const Reflection& r;
+    const FieldDescriptor* f;
+    int32_t Int32() const { return r.GetInt32(m, f); }
+    uint32_t UInt32() const { return r.GetUInt32(m, f); }
+    int64_t Int64() const { return r.GetInt64(m, f); }
+    uint64_t UInt64() const { return r.GetUInt64(m, f); }
+    bool Bool() const { return r.GetBool(m, f); }
+    double Double() const { return r.GetDouble(m, f); }
+    float Float() const { return r.GetFloat(m, f); }
+    int EnumValue() const { return r.GetEnumValue(m, f); }
+    const std::string& String(std::string* scratch) const {
+      return r.GetStringReference(m, f, scratch);
+    }
+    const Message& Sub() const { return r.GetMessage(m, f); }
+  };
+  struct Element {
+    const Message& m;
+    const Reflection& r;
+    const FieldDescriptor* f;
+    int i;
+    int32_t Int32() const { return r.GetRepeatedInt32(m, f, i); }
+    uint32_t UInt32() const { return r.GetRepeatedUInt32(m, f, i); }
+    int64_t Int64() const { return r.GetRepeatedInt64(m, f, i); }
+    uint64_t UInt64() const { return r.GetRepeatedUInt64(m, f, i); }
+    bool Bool() const { return r.GetRepeatedBool(m, f, i); }
+    double Double() const { return r.GetRepeatedDouble(m, f, i); }
+    float Float() const { return r.GetRepeatedFloat(m, f, i); }
+    int EnumValue() const { return r.GetRepeatedEnumValue(m, f, i); }
+    const std::string& String(std::string* scratch) const {
+      return r.GetRepeatedStringReference(m, f, i, scratch);
+    }
+    const Message& Sub() const { return r.GetRepeatedMessage(m, f, i); }
+  };
+
+  template <typename Value>
+  void PrintValue(const FieldDescriptor* field, const Value& value) {
     switch (field->cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
-        absl::StrAppend(out_,
-                        reflection->GetRepeatedInt32(message, field, index));
+        absl::StrAppend(out_, value.Int32());
         return;
       case FieldDescriptor::CPPTYPE_UINT32:
-        absl::StrAppend(out_,
-                        reflection->GetRepeatedUInt32(message, field, index));
+        absl::StrAppend(out_, value.UInt32());
         return;
-      case FieldDescriptor::CPPTYPE_INT64:
-        absl::StrAppend(out_, "\"",
-                        reflection->GetRepeatedInt64(message, field, index),
-                        "\"");
+      case FieldDescriptor::CPPTYPE_INT64:  // 64-bit integers as strings
+        absl::StrAppend(out_, "\"", value.Int64(), "\"");
         return;
       case FieldDescriptor::CPPTYPE_UINT64:
-        absl::StrAppend(out_, "\"",
-                        reflection->GetRepeatedUInt64(message, field, index),
-                        "\"");
+        absl::StrAppend(out_, "\"", value.UInt64(), "\"");
         return;
       case FieldDescriptor::CPPTYPE_BOOL:
-        out_->append(reflection->GetRepeatedBool(message, field, index)
-                         ? "true"
-                         : "false");
+        out_->append(value.Bool() ? "true" : "false");
         return;
       case FieldDescriptor::CPPTYPE_DOUBLE:
-        out_->append(
-            FormatDouble(reflection->GetRepeatedDouble(message, field, index)));
+        out_->append(FormatDouble(value.Double()));
         return;
       case FieldDescriptor::CPPTYPE_FLOAT:
-        out_->append(
-            FormatDouble(reflection->GetRepeatedFloat(message, field, index)));
+        out_->append(FormatDouble(value.Float()));
         return;
       case FieldDescriptor::CPPTYPE_ENUM:
-        PrintEnum(field,
-                  reflection->GetRepeatedEnumValue(message, field, index));
+        PrintEnum(field, value.EnumValue());
         return;
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string scratch;
-        const std::string& value = reflection->GetRepeatedStringReference(
-            message, field, index, &scratch);
+        const std::string& text = value.String(&scratch);
         if (field->type() == FieldDescriptor::TYPE_BYTES) {
-          AppendString(absl::Base64Escape(value), out_);
+          AppendString(absl::Base64Escape(text), out_);
         } else {
-          AppendString(value, out_);
+          AppendString(text, out_);  // no copy on the hot path
         }
         return;
       }
       case FieldDescriptor::CPPTYPE_MESSAGE:
-        PrintMessage(reflection->GetRepeatedMessage(message, field, index));
+        PrintMessage(value.Sub());
         return;
     }
   }

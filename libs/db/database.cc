@@ -58,6 +58,20 @@ int RetrySoonBusyHandler(void* /*unused*/, int attempt) {
   return 1;
 }
 
+// The error of a connection's first access to its file: DATA_LOSS for a
+// file that is not a database or is corrupt (a service must not start on
+// it), FAILED_PRECONDITION with `what` otherwise.
+absl::Status FirstAccessError(const SQLite::Exception& e,
+                              absl::string_view what) {
+  if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB ||
+      (e.getErrorCode() & 0xff) == SQLITE_CORRUPT) {
+    return absl::DataLossError(
+        "the file is not a SQLite database or is corrupt; refusing to start");
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, ": ", e.getErrorStr()));
+}
+
 }  // namespace
 
 absl::Status StatusFromSqliteError(int extended_code, absl::string_view what) {
@@ -147,15 +161,8 @@ absl::Status Database::ConfigureReader() {
     schema_version_ = connection_.execAndGet(kSelectSchemaVersionSql).getInt();
     return absl::OkStatus();
   } catch (const SQLite::Exception& e) {
-    if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB ||
-        (e.getErrorCode() & 0xff) == SQLITE_CORRUPT) {
-      return absl::DataLossError(
-          "the file is not a SQLite database or is corrupt; refusing to "
-          "start");
-    }
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read the schema version (open the writer first): ",
-                     e.getErrorStr()));
+    return FirstAccessError(
+        e, "cannot read the schema version (open the writer first)");
   }
 }
 
@@ -174,14 +181,7 @@ absl::Status Database::Configure() {
         absl::StrCat("PRAGMA wal_autocheckpoint = ", kAutoCheckpointPages));
     return absl::OkStatus();
   } catch (const SQLite::Exception& e) {
-    if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB ||
-        (e.getErrorCode() & 0xff) == SQLITE_CORRUPT) {
-      return absl::DataLossError(
-          "the file is not a SQLite database or is corrupt; refusing to "
-          "start");
-    }
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot configure the connection: ", e.getErrorStr()));
+    return FirstAccessError(e, "cannot configure the connection");
   }
 }
 
