@@ -2,41 +2,19 @@
 // many sign-ins of one run are not throttled) and headless Chromium.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launchChromium, openConsole, signIn } from '../lib/browser.js';
-import { startHelpdeskd } from '../lib/helpdeskd.js';
+import { signIn } from '../lib/browser.js';
+import { bellCount, useConsole } from '../lib/console.js';
 import { eventually } from '../lib/wait.js';
 
-let server;
-let browser;
-const contexts = [];
-
-async function open(options) {
-  const opened = await openConsole(browser, server.url, options);
-  contexts.push(opened.context);
-  return opened;
-}
+const fixture = useConsole();
+const open = (options) => fixture.open(options);
 
 /** A word no other ticket has, for full-text search. */
 function uniqueWord() {
   return `kiwi${Math.random().toString(36).slice(2, 8).replace(/[0-9]/g, 'x')}`;
 }
-
-function bellCount(page) {
-  return page.locator('#bell-count').evaluate((node) => Number(node.dataset.count));
-}
-
-before(async () => {
-  server = await startHelpdeskd(['--rate_limits=false']);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
 
 describe('web console', () => {
   test('a user files a ticket, an admin assigns it and changes its status, the user is notified live, the admin audits it', async () => {

@@ -4,32 +4,21 @@
 // admin's bell without a reload.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launchChromium, openConsole, signIn } from '../lib/browser.js';
-import { startHelpdeskd } from '../lib/helpdeskd.js';
+import { signIn } from '../lib/browser.js';
+import { bellCount, useConsole } from '../lib/console.js';
 import { insertDeadJob } from '../lib/jobs.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startHelpdeskd(['--rate_limits=false']);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const fixture = useConsole();
 
 test('an admin retries a dead job and its notification arrives', async () => {
-  const { context, page } = await openConsole(browser, server.url);
+  const { page } = await fixture.open();
   await signIn(page, 'admina@example.com');
   await page.getByRole('heading', { level: 1, name: 'All tickets' }).waitFor();
-  const unreadBefore = await page.locator('#bell-count').evaluate((node) => Number(node.dataset.count));
+  const unreadBefore = await bellCount(page);
 
-  const id = insertDeadJob(server.dataDir, 'Dead letter from the browser test');
+  const id = insertDeadJob(fixture.server.dataDir, 'Dead letter from the browser test');
   await page.getByRole('link', { name: 'Dead jobs' }).click();
   await page.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
   const row = page.locator(`tr[data-job-id="${id}"]`);
@@ -49,5 +38,4 @@ test('an admin retries a dead job and its notification arrives', async () => {
   await page.locator(`tr[data-job-id="${id}"]`).waitFor();
   assert.match(await page.locator(`tr[data-job-id="${id}"]`).innerText(), /SUCCEEDED/);
   assert.deepEqual(page.problems, []);
-  await context.close();
 });

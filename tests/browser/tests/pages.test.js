@@ -2,43 +2,21 @@
 // helpdeskd (rate limits off) and headless Chromium.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launchChromium, openConsole, signIn } from '../lib/browser.js';
-import { startHelpdeskd } from '../lib/helpdeskd.js';
+import { signIn } from '../lib/browser.js';
+import { bellCount, useConsole } from '../lib/console.js';
 import { eventually } from '../lib/wait.js';
 
-let server;
-let browser;
-const contexts = [];
-
-async function open(options) {
-  const opened = await openConsole(browser, server.url, options);
-  contexts.push(opened.context);
-  return opened;
-}
+const fixture = useConsole();
+const open = (options) => fixture.open(options);
 
 /** Calls the API as the context's signed-in user (no Origin: not a page). */
 async function api(context, method, path, data) {
-  const response = await context.request.fetch(`${server.url}${path}`, { method, data });
+  const response = await context.request.fetch(`${fixture.server.url}${path}`, { method, data });
   assert.ok(response.ok(), `${method} ${path}: ${response.status()} ${await response.text()}`);
   return response.json();
 }
-
-function bellCount(page) {
-  return page.locator('#bell-count').evaluate((node) => Number(node.dataset.count));
-}
-
-before(async () => {
-  server = await startHelpdeskd(['--rate_limits=false']);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
 
 describe('web console pages', () => {
   test('inbox: mark read, mark unread, mark all read, the bell follows', async () => {
