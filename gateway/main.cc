@@ -8,8 +8,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gateway/gateway.h"
@@ -50,10 +48,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT/SIGTERM, time in-flight requests get to finish.");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
       "Serves the Helpdesk API as HTTP/JSON in front of its gRPC services.\n"
       "Usage: gateway --port=8080 --auth_target=HOST:PORT ...");
-  absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("gateway");
   helpdesk::rpc::PrepareServerProcess();
 

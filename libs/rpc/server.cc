@@ -10,10 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
+#include "grpcpp/impl/server_initializer.h"
 #include "libs/log/log.h"
+#include "libs/rpc/reflection_service.h"
 #include "libs/rpc/request_log_interceptor.h"
 
 namespace helpdesk::rpc {
@@ -26,20 +30,59 @@ std::string ListenAddress(const std::string& host, int port) {
   return absl::StrCat(host, ":", port);
 }
 
+constexpr char kHealthService[] = "grpc.health.v1.Health";
+
+// Hands the names of the services registered on a server to a
+// DescriptorIndex as the server is built (gRPC keeps that list to itself;
+// its own reflection plugin reads it the same way).
+class ServiceNamesPlugin final : public grpc::ServerBuilderPlugin {
+ public:
+  explicit ServiceNamesPlugin(DescriptorIndex* index) : index_(index) {}
+  std::string name() override { return "helpdesk_service_names"; }
+  void InitServer(grpc::ServerInitializer* initializer) override {
+    std::vector<std::string> names = *initializer->GetServiceList();
+    // The default health service is added after the plugins ran.
+    names.push_back(kHealthService);
+    index_->SetServiceNames(std::move(names));
+  }
+  void Finish(grpc::ServerInitializer* /*initializer*/) override {}
+  void ChangeArguments(const std::string& /*name*/, void* /*value*/) override {}
+
+ private:
+  DescriptorIndex* const index_;
+};
+
+class ServiceNamesOption final : public grpc::ServerBuilderOption {
+ public:
+  explicit ServiceNamesOption(DescriptorIndex* index) : index_(index) {}
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    plugins->push_back(std::make_unique<ServiceNamesPlugin>(index_));
+  }
+
+ private:
+  DescriptorIndex* const index_;
+};
+
 }  // namespace
 
-RpcServer::RpcServer(std::unique_ptr<grpc::Server> server, int port)
-    : server_(std::move(server)), port_(port) {}
+RpcServer::RpcServer() = default;
 
 RpcServer::~RpcServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<RpcServer>> RpcServer::Start(
     ServerOptions options, const std::vector<grpc::Service*>& services) {
-  // Both are process-wide switches in gRPC; setting them again is harmless.
+  // A process-wide switch in gRPC; setting it again is harmless.
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // gRPC's health service is built on its own message code; this makes sure
+  // grpc.health.v1's descriptors are linked in, so reflection describes it.
+  grpc::health::v1::HealthCheckRequest::descriptor();
 
+  std::unique_ptr<RpcServer> rpc_server(new RpcServer());
   grpc::ServerBuilder builder;
+  builder.SetOption(
+      std::make_unique<ServiceNamesOption>(&rpc_server->descriptors_));
   int selected_port = 0;
   const std::string address = ListenAddress(options.bind_address, options.port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
@@ -79,27 +122,40 @@ absl::StatusOr<std::unique_ptr<RpcServer>> RpcServer::Start(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.max_pollers);
 
   for (grpc::Service* service : services) builder.RegisterService(service);
+  builder.RegisterService(&rpc_server->reflection_v1alpha_);
+  builder.RegisterService(&rpc_server->reflection_v1_);
 
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || selected_port == 0) {
+  rpc_server->server_ = builder.BuildAndStart();
+  if (rpc_server->server_ == nullptr || selected_port == 0) {
+    rpc_server->shut_down_ = true;
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", address, " (address in use or not available)"));
   }
+  rpc_server->port_ = selected_port;
+  if (auto* health = rpc_server->server_->GetHealthCheckService()) {
+    for (const std::string& name : rpc_server->service_names()) {
+      health->SetServingStatus(name, true);
+    }
+  }
   LogInfo("grpc_server_started",
           {{"address", ListenAddress(options.bind_address, selected_port)}});
-  return std::unique_ptr<RpcServer>(
-      new RpcServer(std::move(server), selected_port));
+  return rpc_server;
 }
 
 std::shared_ptr<grpc::Channel> RpcServer::InProcessChannel() {
   return server_->InProcessChannel(grpc::ChannelArguments());
 }
 
-void RpcServer::Shutdown(absl::Duration grace) {
-  if (shut_down_.exchange(true)) return;
+void RpcServer::StartDraining() {
+  if (server_ == nullptr) return;
   if (auto* health = server_->GetHealthCheckService()) {
     health->SetServingStatus(false);
   }
+}
+
+void RpcServer::Shutdown(absl::Duration grace) {
+  if (shut_down_.exchange(true)) return;
+  StartDraining();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
   LogInfo("grpc_server_stopped", {{"port", absl::StrCat(port_)}});

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "libs/rpc/reflection_service.h"
 
 namespace helpdesk::rpc {
 
@@ -34,9 +35,12 @@ struct ServerOptions {
 };
 
 // One running gRPC server, started the same way by every Helpdesk binary:
-// the given services plus grpc.health.v1 and server reflection (so
-// `grpcurl -plaintext HOST:PORT list` works), keepalive, a message size
-// limit, and a request-log interceptor.
+// the given services plus grpc.health.v1 and server reflection v1 and
+// v1alpha (so `grpcurl -plaintext HOST:PORT list` works, and grpcurl prints
+// lowerCamelCase keys: see reflection_service.h), keepalive, a message size
+// limit, and a request-log interceptor. Health answers SERVING for "" and
+// for the full name of every hosted service (what Kubernetes' gRPC probes
+// and Envoy send), until draining starts.
 //
 // Services are not owned and must outlive the server. Thread-safe.
 class RpcServer final {
@@ -50,18 +54,32 @@ class RpcServer final {
 
   int port() const { return port_; }
 
+  // The full names of the services this server hosts, sorted (the given
+  // ones, health and reflection).
+  std::vector<std::string> service_names() const {
+    return descriptors_.service_names();
+  }
+
   // A channel to this server that skips the network, for in-process peers.
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
-  // Reports NOT_SERVING on health, stops accepting calls, lets in-flight
-  // calls finish for up to `grace`, then cancels the rest. Idempotent.
+  // Reports NOT_SERVING on health for "" and every service while calls are
+  // still served, so probes and balancers stop sending traffic before the
+  // port closes. Idempotent; Shutdown() calls it too.
+  void StartDraining();
+
+  // StartDraining(), then stops accepting calls, lets in-flight calls
+  // finish for up to `grace`, then cancels the rest. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
-  RpcServer(std::unique_ptr<grpc::Server> server, int port);
+  RpcServer();
 
+  DescriptorIndex descriptors_;
+  ReflectionV1AlphaService reflection_v1alpha_{&descriptors_};
+  ReflectionV1Service reflection_v1_{&descriptors_};
   std::unique_ptr<grpc::Server> server_;
-  int port_;
+  int port_ = 0;
   std::atomic<bool> shut_down_{false};
 };
 

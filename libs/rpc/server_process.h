@@ -1,7 +1,16 @@
 #ifndef HELPDESK_LIBS_RPC_SERVER_PROCESS_H_
 #define HELPDESK_LIBS_RPC_SERVER_PROCESS_H_
 
+#include "absl/strings/string_view.h"
+
 namespace helpdesk::rpc {
+
+// Parses the command line of a Helpdesk binary. `--help` lists every flag
+// the program defines, wherever it is defined (Abseil's default lists only
+// flags of a file named like the program, so our binaries listed nothing
+// and only `--helpfull` helped); Abseil's own flags stay under
+// `--helpfull`. `usage` is the first line of the help text.
+void ParseServerCommandLine(int argc, char** argv, absl::string_view usage);
 
 // Process-wide settings every server binary applies first thing in main(),
 // before any thread starts:

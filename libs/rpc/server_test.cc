@@ -11,8 +11,11 @@
 #include "echo.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/message.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libs/rpc/request_log_interceptor.h"
@@ -90,63 +93,157 @@ class RpcServerTest : public ::testing::Test {
 
 TEST_F(RpcServerTest, PortZeroPicksAFreePort) { EXPECT_GT(server_->port(), 0); }
 
-TEST_F(RpcServerTest, HealthCheckReportsServingOverTcp) {
-  auto health = grpc::health::v1::Health::NewStub(channel_);
+grpc::health::v1::HealthCheckResponse::ServingStatus HealthOf(
+    grpc::Channel* channel, const std::string& service, grpc::Status* status) {
+  auto health = grpc::health::v1::Health::NewStub(
+      std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  ASSERT_TRUE(health->Check(&context, request, &response).ok());
-  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  *status = health->Check(&context, request, &response);
+  return response.status();
+}
+
+TEST_F(RpcServerTest, HealthCheckReportsServingOverTcp) {
+  grpc::Status status;
+  EXPECT_EQ(HealthOf(channel_.get(), "", &status),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(RpcServerTest, HealthAnswersForEachHostedServiceByName) {
+  for (const std::string name :
+       {"helpdesk.testing.EchoService", "grpc.health.v1.Health"}) {
+    grpc::Status status;
+    EXPECT_EQ(HealthOf(channel_.get(), name, &status),
+              grpc::health::v1::HealthCheckResponse::SERVING)
+        << name;
+    EXPECT_TRUE(status.ok()) << name << ": " << status.error_message();
+  }
+  grpc::Status status;
+  HealthOf(channel_.get(), "helpdesk.testing.NoSuchService", &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RpcServerTest, DrainingReportsNotServingWhileCallsAreStillServed) {
+  server_->StartDraining();
+  for (const std::string name : {"", "helpdesk.testing.EchoService"}) {
+    grpc::Status status;
+    EXPECT_EQ(HealthOf(channel_.get(), name, &status),
+              grpc::health::v1::HealthCheckResponse::NOT_SERVING)
+        << name;
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  EchoRequest request;
+  request.set_text("still here");
+  EchoResponse response;
+  grpc::ClientContext context;
+  EXPECT_THAT(Call(request, &response, &context), IsOk());
+  EXPECT_EQ(response.text(), "still here");
+}
+
+TEST_F(RpcServerTest, ServiceNamesListHostedServices) {
+  EXPECT_THAT(server_->service_names(),
+              ::testing::IsSupersetOf(
+                  {"helpdesk.testing.EchoService", "grpc.health.v1.Health",
+                   "grpc.reflection.v1alpha.ServerReflection",
+                   "grpc.reflection.v1.ServerReflection"}));
+}
+
+// One request on a v1alpha reflection stream (what grpcurl 1.8 sends).
+grpc::reflection::v1alpha::ServerReflectionResponse ReflectV1Alpha(
+    const std::shared_ptr<grpc::Channel>& channel,
+    const grpc::reflection::v1alpha::ServerReflectionRequest& request) {
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  EXPECT_TRUE(stream->Write(request));
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Read(&response));
+  EXPECT_TRUE(stream->Finish().ok());
+  return response;
 }
 
 TEST_F(RpcServerTest, ReflectionListsTheRegisteredServices) {
-  // The reflection messages come from libgrpc++_reflection's descriptors;
-  // their C++ headers are not installed, so the call is made generically.
-  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  const auto* request_type = pool->FindMessageTypeByName(
-      "grpc.reflection.v1alpha.ServerReflectionRequest");
-  const auto* response_type = pool->FindMessageTypeByName(
-      "grpc.reflection.v1alpha.ServerReflectionResponse");
-  ASSERT_NE(request_type, nullptr) << "reflection library not linked";
-  ASSERT_NE(response_type, nullptr);
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<google::protobuf::Message> request(
-      factory->GetPrototype(request_type)->New());
-  std::unique_ptr<google::protobuf::Message> response(
-      factory->GetPrototype(response_type)->New());
-  request->GetReflection()->SetString(
-      request.get(), request_type->FindFieldByName("list_services"), "");
-
-  grpc::ClientContext context;
-  const grpc::internal::RpcMethod method(
-      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-      grpc::internal::RpcMethod::BIDI_STREAMING);
-  std::unique_ptr<grpc::ClientReaderWriter<google::protobuf::Message,
-                                           google::protobuf::Message>>
-      stream(grpc::internal::ClientReaderWriterFactory<
-             google::protobuf::Message,
-             google::protobuf::Message>::Create(channel_.get(), method,
-                                                &context));
-  ASSERT_TRUE(stream->Write(*request));
-  ASSERT_TRUE(stream->WritesDone());
-  ASSERT_TRUE(stream->Read(response.get()));
-  EXPECT_TRUE(stream->Finish().ok());
-
-  const auto* list = response_type->FindFieldByName("list_services_response");
-  const google::protobuf::Message& services =
-      response->GetReflection()->GetMessage(*response, list);
-  const auto* service_field =
-      services.GetDescriptor()->FindFieldByName("service");
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  auto response = ReflectV1Alpha(channel_, request);
   std::vector<std::string> names;
-  for (int i = 0;
-       i < services.GetReflection()->FieldSize(services, service_field); ++i) {
-    const auto& service = services.GetReflection()->GetRepeatedMessage(
-        services, service_field, i);
-    names.push_back(service.GetReflection()->GetString(
-        service, service.GetDescriptor()->FindFieldByName("name")));
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
   }
   EXPECT_THAT(names, Contains("helpdesk.testing.EchoService"));
   EXPECT_THAT(names, Contains("grpc.health.v1.Health"));
+  EXPECT_THAT(names, Contains("grpc.reflection.v1alpha.ServerReflection"));
+}
+
+// Every file the answer holds, parsed.
+std::vector<google::protobuf::FileDescriptorProto> Files(
+    const grpc::reflection::v1alpha::ServerReflectionResponse& response) {
+  std::vector<google::protobuf::FileDescriptorProto> files;
+  for (const std::string& bytes :
+       response.file_descriptor_response().file_descriptor_proto()) {
+    files.emplace_back();
+    EXPECT_TRUE(files.back().ParseFromString(bytes));
+  }
+  return files;
+}
+
+TEST_F(RpcServerTest, ReflectedDescriptorsCarryJsonNames) {
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_file_containing_symbol("helpdesk.testing.EchoService");
+  const auto files = Files(ReflectV1Alpha(channel_, request));
+  ASSERT_EQ(files.size(), 1u);
+  const google::protobuf::DescriptorProto* echo_request = nullptr;
+  for (const auto& message : files[0].message_type()) {
+    if (message.name() == "EchoRequest") echo_request = &message;
+  }
+  ASSERT_NE(echo_request, nullptr);
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const auto& field : echo_request->field()) {
+    ASSERT_TRUE(field.has_json_name()) << field.name();
+    names.emplace_back(field.name(), field.json_name());
+  }
+  EXPECT_THAT(names, Contains(Pair("error_code", "errorCode")));
+  EXPECT_THAT(names, Contains(Pair("retry_after_ms", "retryAfterMs")));
+}
+
+TEST_F(RpcServerTest, ReflectionDescribesHealthWithItsImports) {
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_file_containing_symbol("grpc.health.v1.Health");
+  const auto files = Files(ReflectV1Alpha(channel_, request));
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].name(), "grpc/health/v1/health.proto");
+}
+
+TEST_F(RpcServerTest, ReflectionAnswersUnknownSymbolsWithNotFound) {
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_file_containing_symbol("helpdesk.testing.Nope");
+  auto response = ReflectV1Alpha(channel_, request);
+  EXPECT_EQ(response.error_response().error_code(),
+            static_cast<int>(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(RpcServerTest, ReflectionV1AnswersLikeV1Alpha) {
+  auto stub = grpc::reflection::v1::ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_file_by_filename("echo.proto");
+  grpc::reflection::v1::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  // A second request on the same stream gets the file again.
+  grpc::reflection::v1::ServerReflectionResponse again;
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&again));
+  ASSERT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(response.file_descriptor_response().file_descriptor_proto_size(),
+            1);
+  EXPECT_EQ(again.file_descriptor_response().file_descriptor_proto_size(), 1);
 }
 
 TEST_F(RpcServerTest, SecondServerOnATakenPortFailsToStart) {

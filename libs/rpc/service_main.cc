@@ -40,6 +40,7 @@ void ServeUntilShutdownSignal(RpcServer& server, absl::Duration grace,
   std::cout << "grpc_port=" << server.port() << std::endl;
   const int signal = WaitForShutdownSignal();
   LogInfo("shutting_down", {{"signal", absl::StrCat(signal)}});
+  server.StartDraining();
   if (before_shutdown) before_shutdown();
   server.Shutdown(grace);
 }

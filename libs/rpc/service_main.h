@@ -35,8 +35,9 @@ void CreateDataDirOrExit(absl::string_view program,
 
 // Announces `grpc_port=N` on stdout (scripts wait for that line), blocks
 // until SIGINT or SIGTERM (main must have called BlockShutdownSignals()
-// before starting threads), runs `before_shutdown` (stop background work,
-// end streams), then shuts `server` down, letting in-flight calls finish for
+// before starting threads), turns health NOT_SERVING, runs
+// `before_shutdown` (stop background work, end streams), then shuts
+// `server` down, letting in-flight calls finish for
 // up to `grace`.
 void ServeUntilShutdownSignal(
     RpcServer& server, absl::Duration grace,

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/auth/service_credential.h"
@@ -32,7 +31,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 int main(int argc, char** argv) {
   constexpr char kProgram[] = "audit_server";
-  absl::ParseCommandLine(argc, argv);
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
+      "Serves AuditService (helpdesk.audit.v1) as its own process.\n"
+      "Usage: audit_server --port=50053 --data_dir=./data ...");
   helpdesk::InitLogging("audit");
   helpdesk::rpc::PrepareServerProcess();
 

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/auth/service_credential.h"
@@ -41,7 +40,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 int main(int argc, char** argv) {
   constexpr char kProgram[] = "auth_server";
-  absl::ParseCommandLine(argc, argv);
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
+      "Serves AuthService (helpdesk.auth.v1) as its own process.\n"
+      "Usage: auth_server --port=50052 --data_dir=./data ...");
   helpdesk::InitLogging("auth");
   helpdesk::rpc::PrepareServerProcess();
 

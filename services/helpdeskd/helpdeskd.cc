@@ -144,6 +144,9 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
 }
 
 void Helpdeskd::Shutdown(absl::Duration grace) {
+  // Health says NOT_SERVING (for "" and every service) while the rest
+  // drains, so probes and balancers move on before the port closes.
+  if (grpc_server_ != nullptr) grpc_server_->StartDraining();
   // The edge first: no new requests, event streams end, in-flight ones
   // finish within `grace`.
   if (gateway_ != nullptr) gateway_->Shutdown(grace);

@@ -3,8 +3,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/log/log.h"
@@ -30,10 +28,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT/SIGTERM, how long in-flight calls may take to finish.");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
       "Runs every Helpdesk service in one process.\n"
       "Usage: helpdeskd [--data_dir=./data] [--grpc_port=50051] ...");
-  absl::ParseCommandLine(argc, argv);
   helpdesk::InitLogging("helpdeskd");
   // Before any thread starts, so every thread inherits the mask.
   helpdesk::rpc::PrepareServerProcess();

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -53,7 +52,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 int main(int argc, char** argv) {
   constexpr char kProgram[] = "jobs_server";
-  absl::ParseCommandLine(argc, argv);
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
+      "Serves JobService, its workers and the escalation scheduler.\n"
+      "Usage: jobs_server --port=50055 --data_dir=./data ...");
   helpdesk::InitLogging("jobs");
   helpdesk::rpc::PrepareServerProcess();
 

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/service_credential.h"
@@ -37,7 +36,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "Time in-flight calls get to finish on SIGINT/SIGTERM.");
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
+      "Serves NotificationService as its own process.\n"
+      "Usage: notification_server --port=50056 --data_dir=./data ...");
   helpdesk::InitLogging("notification");
   helpdesk::rpc::PrepareServerProcess();
 

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/auth/service_credential.h"
@@ -37,7 +36,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 int main(int argc, char** argv) {
   constexpr char kProgram[] = "ticket_server";
-  absl::ParseCommandLine(argc, argv);
+  helpdesk::rpc::ParseServerCommandLine(
+      argc, argv,
+      "Serves TicketService (helpdesk.tickets.v1) as its own process.\n"
+      "Usage: ticket_server --port=50054 --data_dir=./data ...");
   helpdesk::InitLogging("ticket");
   helpdesk::rpc::PrepareServerProcess();
 

@@ -78,7 +78,7 @@ def _system_protos_impl(ctx):
 
 system_protos = repository_rule(
     implementation = _system_protos_impl,
-    doc = "Standard .proto imports (google/api, google/rpc, grpc/health) from Debian packages.",
+    doc = "Standard .proto imports (google/api, google/rpc, grpc/health, grpc/reflection) from Debian packages.",
     attrs = {
         "dirs": attr.string_dict(doc = "folder in the repository -> absolute source folder"),
         "build_file": attr.label(allow_single_file = True),
