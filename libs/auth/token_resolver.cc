@@ -55,7 +55,9 @@ absl::StatusOr<Principal> CachingTokenResolver::Resolve(
   in_flight_.erase(key);
   flight->done.Notify();
   const absl::StatusOr<Principal>& principal = flight->result;
-  if (!principal.ok() || options_.max_entries == 0) return principal;
+  if (!principal.ok() || options_.max_entries == 0 || flight->forgotten) {
+    return principal;
+  }
   if (entries_.contains(key)) return principal;
   while (entries_.size() >= options_.max_entries) {
     entries_.erase(insertion_order_.front());
@@ -65,6 +67,18 @@ absl::StatusOr<Principal> CachingTokenResolver::Resolve(
   entries_[key] = Entry{*principal, clock_->Now() + options_.ttl,
                         std::prev(insertion_order_.end())};
   return principal;
+}
+
+void CachingTokenResolver::Forget(absl::string_view token) {
+  const std::string key = Digest(token);
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    insertion_order_.erase(it->second.order);
+    entries_.erase(it);
+  }
+  auto flight = in_flight_.find(key);
+  if (flight != in_flight_.end()) flight->second->forgotten = true;
 }
 
 }  // namespace helpdesk::auth

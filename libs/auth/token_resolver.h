@@ -35,7 +35,9 @@ class TokenResolver {
 // cached. Tokens are kept only as SHA-256 digests. Callers that miss on the
 // same token at the same time share one inner resolution (when an entry
 // expired under load, every in-flight call used to resolve it again at
-// once: a burst of auth lookups and session touches every ttl). Thread-safe.
+// once: a burst of auth lookups and session touches every ttl). Forget()
+// drops a token at once (logout in this process), including a resolution
+// of it that is still in flight. Thread-safe.
 class CachingTokenResolver final : public TokenResolver {
  public:
   struct Options {
@@ -48,6 +50,10 @@ class CachingTokenResolver final : public TokenResolver {
 
   absl::StatusOr<Principal> Resolve(absl::string_view token) override;
 
+  // The next Resolve(token) asks the inner resolver again. Call it after
+  // the session ended, so that no call made afterwards is let in.
+  void Forget(absl::string_view token) ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   struct Entry {
     Principal principal;
@@ -59,6 +65,8 @@ class CachingTokenResolver final : public TokenResolver {
   struct InFlight {
     absl::Notification done;
     absl::StatusOr<Principal> result;
+    // Set by Forget(): the result may predate the logout; do not cache it.
+    bool forgotten = false;
   };
 
   TokenResolver* const inner_;

@@ -64,6 +64,20 @@ TEST_F(CachingTokenResolverTest, RevokedTokenFailsOnceTheTtlPasses) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+TEST_F(CachingTokenResolverTest, ForgottenTokenIsRefusedOnTheNextCall) {
+  ASSERT_THAT(cache_.Resolve("a"), IsOk());
+  inner_.valid.erase("a");  // logout
+  cache_.Forget("a");
+  EXPECT_THAT(cache_.Resolve("a"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // Other tokens stay cached.
+  ASSERT_THAT(cache_.Resolve("b"), IsOk());
+  const int calls = inner_.calls;
+  cache_.Forget("a");
+  ASSERT_THAT(cache_.Resolve("b"), IsOk());
+  EXPECT_EQ(inner_.calls, calls);
+}
+
 TEST_F(CachingTokenResolverTest, FailuresAreNotCached) {
   EXPECT_THAT(cache_.Resolve("x"),
               StatusIs(absl::StatusCode::kUnauthenticated));
@@ -123,6 +137,28 @@ TEST(CachingTokenResolverSharingTest, SimultaneousMissesShareOneLookup) {
   }
   absl::MutexLock lock(&inner.mu);
   EXPECT_EQ(inner.started, 1);
+}
+
+TEST(CachingTokenResolverSharingTest, LookupInFlightDuringForgetIsNotCached) {
+  GatedResolver inner;
+  ManualClock clock;
+  CachingTokenResolver cache(&inner, &clock, {absl::Seconds(2), 100});
+  absl::StatusOr<Principal> before_logout;
+  std::thread caller([&] { before_logout = cache.Resolve("token"); });
+  {
+    absl::MutexLock lock(&inner.mu);
+    inner.mu.Await(absl::Condition(
+        +[](int* started) { return *started >= 1; }, &inner.started));
+  }
+  // The session ends while the lookup that began before it is running.
+  cache.Forget("token");
+  inner.release.Notify();
+  caller.join();
+  ASSERT_THAT(before_logout, IsOk());
+  // Its result was not kept: the next call asks again.
+  ASSERT_THAT(cache.Resolve("token"), IsOk());
+  absl::MutexLock lock(&inner.mu);
+  EXPECT_EQ(inner.started, 2);
 }
 
 }  // namespace

@@ -33,9 +33,6 @@ absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
                                    component->options_.db_readers));
   component->service_ = std::make_unique<AuthServiceImpl>(
       component->store_.get(), clock, component->options_.service);
-  component->cached_resolver_ = std::make_unique<CachingTokenResolver>(
-      component->service_->local_resolver(), clock,
-      CachingTokenResolver::Options{component->options_.token_cache_ttl});
   if (component->options_.seed_demo) {
     RETURN_IF_ERROR(component->service_->SeedDemoAccounts());
   }

@@ -27,8 +27,6 @@ struct AuthComponentOptions {
   int db_readers = db::ReaderPool::kDefaultSize;
   bool seed_demo = true;
   AuthServiceOptions service;
-  // How long other services' interceptors trust a resolved token.
-  absl::Duration token_cache_ttl = absl::Seconds(2);
   absl::Duration purge_interval = absl::Minutes(10);
   outbox::RelayOptions relay;
 };
@@ -48,8 +46,8 @@ class AuthComponent final {
   AuthStore* store() { return store_.get(); }
 
   // A resolver for interceptors in this process: straight from the store,
-  // cached for token_cache_ttl.
-  TokenResolver* token_resolver() { return cached_resolver_.get(); }
+  // cached for service.token_cache_ttl; a logout here is refused at once.
+  TokenResolver* token_resolver() { return service_->token_resolver(); }
 
   // Starts delivering audit events over `audit_channel` and purging expired
   // sessions.
@@ -75,7 +73,6 @@ class AuthComponent final {
   const Clock* clock_ = nullptr;
   std::unique_ptr<AuthStore> store_;
   std::unique_ptr<AuthServiceImpl> service_;
-  std::unique_ptr<CachingTokenResolver> cached_resolver_;
   std::unique_ptr<clients::AuditDeliverer> audit_deliverer_;
   std::unique_ptr<outbox::OutboxRelay> relay_;
   std::unique_ptr<PeriodicTask> purger_;

@@ -103,7 +103,10 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
           clock),
       register_ip_limiter_(
           LimiterOptions(options_.register_per_ip, options_.rate_limits),
-          clock) {}
+          clock),
+      cached_resolver_(
+          &local_resolver_, clock,
+          CachingTokenResolver::Options{options_.token_cache_ttl}) {}
 
 void AuthServiceImpl::NotifyRelay() {
   if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();
@@ -163,19 +166,27 @@ absl::StatusOr<v1::LoginResponse> AuthServiceImpl::DoLogin(
   }
   std::vector<FieldViolation> ignored;
   const std::string email = NormalizeEmail(request.email(), &ignored);
+  // Every attempt counts per address; per account only failed ones do, so
+  // someone signing in correctly from several tabs is never limited.
+  constexpr char kTooManyFailures[] =
+      "too many failed sign-in attempts for this account";
   RETURN_IF_ERROR(login_ip_limiter_.Acquire(
       ClientAddress(context), "too many sign-in attempts from this address"));
-  RETURN_IF_ERROR(login_email_limiter_.Acquire(
-      email, "too many sign-in attempts for this account"));
+  RETURN_IF_ERROR(login_email_limiter_.Check(email, kTooManyFailures));
+  const auto failed = [&] {
+    // Refused only when the budget is already spent: nothing more to count.
+    login_email_limiter_.Acquire(email, kTooManyFailures).IgnoreError();
+    return absl::UnauthenticatedError(kBadCredentials);
+  };
 
   absl::StatusOr<UserRecord> user = store_->FindUserByEmail(email);
   if (!user.ok()) {
     if (!absl::IsNotFound(user.status())) return user.status();
     hasher_.VerifyUnknownUser(request.password());
-    return absl::UnauthenticatedError(kBadCredentials);
+    return failed();
   }
   if (!hasher_.Verify(user->password_hash, request.password())) {
-    return absl::UnauthenticatedError(kBadCredentials);
+    return failed();
   }
   std::optional<std::string> new_hash;
   if (hasher_.NeedsRehash(user->password_hash)) {
@@ -192,6 +203,7 @@ absl::StatusOr<v1::LoginResponse> AuthServiceImpl::DoLogin(
                      now + options_.sessions.absolute_lifetime};
   RETURN_IF_ERROR(store_->StartSession(
       session, new_hash, revoke, UserAudit("user.login", *user, now, false)));
+  if (revoke) cached_resolver_.Forget(*BearerToken(context));
   NotifyRelay();
   v1::LoginResponse response;
   *response.mutable_user() = ToProto(*user);
@@ -219,6 +231,7 @@ absl::Status AuthServiceImpl::DoLogout(grpc::ServerContext& context) {
                                                       false);
                                    })
                       .status());
+  cached_resolver_.Forget(*token);
   NotifyRelay();
   return absl::OkStatus();
 }

@@ -25,6 +25,10 @@ struct AuthServiceOptions {
   ratelimit::RateLimit login_per_email{5, absl::Minutes(10)};
   ratelimit::RateLimit register_per_ip{5, absl::Hours(1)};
   bool rate_limits = true;
+  // How long token_resolver() trusts a resolved token. Logout and login
+  // through this service end the cached entry at once; other processes'
+  // caches (split mode) keep it up to their own ttl.
+  absl::Duration token_cache_ttl = absl::Seconds(2);
   // Key for page tokens (derived from the service credential in main).
   std::string page_token_key;
 };
@@ -79,6 +83,11 @@ class AuthServiceImpl final
   // interceptor (the other services go through Authenticate).
   TokenResolver* local_resolver() { return &local_resolver_; }
 
+  // The resolver for interceptors in this process: local_resolver() cached
+  // for token_cache_ttl, forgetting a token as soon as its session ends
+  // here.
+  TokenResolver* token_resolver() { return &cached_resolver_; }
+
  private:
   class LocalResolver final : public TokenResolver {
    public:
@@ -109,6 +118,7 @@ class AuthServiceImpl final
   ratelimit::RateLimiter login_email_limiter_;
   ratelimit::RateLimiter register_ip_limiter_;
   LocalResolver local_resolver_{this};
+  CachingTokenResolver cached_resolver_;
 };
 
 }  // namespace helpdesk::auth

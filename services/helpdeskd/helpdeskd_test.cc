@@ -289,6 +289,68 @@ TEST(HelpdeskdBinaryTest, PrintsItsPortServesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(*exit_code, 0);
 }
 
+TEST(HelpdeskdTest, LogoutIsRefusedOnTheNextCallOverGrpc) {
+  helpdesk::testing::TempDir dir;
+  auto daemon = Helpdeskd::Start(TestOptions(dir));
+  ASSERT_THAT(daemon, IsOk());
+  auto channel = ChannelTo((*daemon)->grpc_port());
+  const std::string token = DemoLogin(channel, "usera@example.com");
+  auto tickets = helpdesk::tickets::v1::TicketService::NewStub(channel);
+  auto auth = helpdesk::auth::v1::AuthService::NewStub(channel);
+  const auto list = [&] {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    helpdesk::tickets::v1::ListTicketsResponse response;
+    return tickets->ListTickets(&context, {}, &response).error_code();
+  };
+  const auto me = [&] {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    helpdesk::auth::v1::User user;
+    return auth->GetCurrentUser(&context, {}, &user).error_code();
+  };
+  // Both cached in the process's token cache now.
+  ASSERT_EQ(list(), grpc::StatusCode::OK);
+  ASSERT_EQ(me(), grpc::StatusCode::OK);
+  grpc::ClientContext logout;
+  logout.AddMetadata("authorization", "Bearer " + token);
+  helpdesk::auth::v1::LogoutResponse ended;
+  ASSERT_TRUE(auth->Logout(&logout, {}, &ended).ok());
+  EXPECT_EQ(list(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(me(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(HelpdeskdTest, LogoutIsRefusedOnTheNextRequestThroughTheGateway) {
+  helpdesk::testing::TempDir dir;
+  auto daemon = Helpdeskd::Start(TestOptions(dir));
+  ASSERT_THAT(daemon, IsOk());
+  helpdesk::gateway::testing::TestHttpClient http((*daemon)->http_port());
+  const std::vector<std::pair<std::string, std::string>> json = {
+      {"Content-Type", "application/json"}};
+  auto login =
+      http.Send("POST", "/v1/auth/login",
+                R"({"email":"usera@example.com","password":"demo123"})", json);
+  ASSERT_THAT(login, IsOk());
+  ASSERT_EQ(login->status, 200) << login->body;
+  auto cookie = login->Header("set-cookie");
+  ASSERT_TRUE(cookie.has_value());
+  const std::string sid = cookie->substr(0, cookie->find(';'));
+  const std::vector<std::pair<std::string, std::string>> signed_in = {
+      {"Cookie", sid}};
+  auto before = http.Send("GET", "/v1/tickets", "", signed_in);
+  ASSERT_THAT(before, IsOk());
+  ASSERT_EQ(before->status, 200) << before->body;
+  auto logout =
+      http.Send("POST", "/v1/auth/logout", "{}", {{"Cookie", sid}, json[0]});
+  ASSERT_THAT(logout, IsOk());
+  ASSERT_EQ(logout->status, 200) << logout->body;
+  for (const char* path : {"/v1/tickets", "/v1/auth/me"}) {
+    auto after = http.Send("GET", path, "", signed_in);
+    ASSERT_THAT(after, IsOk());
+    EXPECT_EQ(after->status, 401) << path << ": " << after->body;
+  }
+}
+
 TEST(HelpdeskdBinaryTest, UnknownFlagIsRejected) {
   auto process = Subprocess::Start(
       {helpdesk::testing::RunfilePath("services/helpdeskd/helpdeskd"),
