@@ -15,8 +15,10 @@ namespace helpdesk::jobs {
 // makes that deadline. A job can run more than once (a lease that expired,
 // a crash before the outcome was stored), so Run() must be idempotent.
 // Errors that no retry can fix — a malformed payload, a job type nobody
-// handles — are INVALID_ARGUMENT or UNIMPLEMENTED, and send the job DEAD at
-// once; any other error is retried with backoff (see IsPermanentFailure).
+// handles, a subject that no longer exists — are INVALID_ARGUMENT,
+// UNIMPLEMENTED or NOT_FOUND, and send the job DEAD at once; any other
+// error (a peer that is down, a deadline) is retried with backoff (see
+// IsPermanentFailure and RetryPolicy).
 // Implementations are thread-safe: workers call Run() concurrently.
 class JobHandler {
  public:
@@ -27,7 +29,8 @@ class JobHandler {
 // Whether a handler's error means "do not retry".
 inline bool IsPermanentFailure(const absl::Status& status) {
   return status.code() == absl::StatusCode::kInvalidArgument ||
-         status.code() == absl::StatusCode::kUnimplemented;
+         status.code() == absl::StatusCode::kUnimplemented ||
+         status.code() == absl::StatusCode::kNotFound;
 }
 
 }  // namespace helpdesk::jobs

@@ -16,8 +16,11 @@
 namespace helpdesk::jobs {
 
 struct JobServiceOptions {
-  // max_attempts of a job whose EnqueueJobRequest leaves it 0.
-  int default_max_attempts = 5;
+  // max_attempts of a job whose EnqueueJobRequest leaves it 0. With the
+  // RetryPolicy's defaults, 25 attempts span 5.4 to 10.8 days (River and
+  // Sidekiq also retry 25 times), so a peer that is down for a day costs no
+  // job and needs no admin.
+  int default_max_attempts = 25;
   std::string page_token_key;
 };
 

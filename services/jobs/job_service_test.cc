@@ -92,7 +92,7 @@ TEST_F(JobServiceTest, EnqueueIsIdempotentOnTheDedupeKey) {
   EXPECT_EQ(first->type(), "ticket.assigned");
   EXPECT_EQ(first->state(), Job::QUEUED);
   EXPECT_EQ(first->attempts(), 0);
-  EXPECT_EQ(first->max_attempts(), 5);
+  EXPECT_EQ(first->max_attempts(), 25);
   EXPECT_EQ(first->dedupe_key(), "outbox/42");
   EXPECT_EQ(TimeUtil::TimestampToMicroseconds(first->run_time()),
             absl::ToUnixMicros(clock_.Now()));

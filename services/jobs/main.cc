@@ -38,9 +38,10 @@ ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "Time between escalation sweeps.");
 ABSL_FLAG(absl::Duration, escalate_after, absl::Hours(24),
           "Open tickets older than this escalate.");
-ABSL_FLAG(int, max_attempts, 5,
+ABSL_FLAG(int, max_attempts, 25,
           "Attempts of a job (unless its producer set them) before it goes "
-          "DEAD.");
+          "DEAD; retries wait about attempt^4 seconds (25 attempts span 5 "
+          "to 10 days).");
 ABSL_FLAG(absl::Duration, lease, absl::Seconds(60),
           "How long a claim holds a job before another worker may take it.");
 ABSL_FLAG(absl::Duration, handler_timeout, absl::Seconds(10),

@@ -2,7 +2,9 @@
 // JobService.EnqueueJob → workers → NotificationService.CreateNotification,
 // and the escalation sweep → TicketService.EscalateOverdue → jobs → every
 // admin.
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -223,6 +225,7 @@ class NotificationOutageTest : public PipelineTest {
   NotificationOutageTest() {
     notification_on_own_server_ = true;
     jobs_options_.workers.retry = {absl::Seconds(1), absl::Seconds(30)};
+    jobs_options_.service.default_max_attempts = 5;
   }
 };
 
@@ -272,6 +275,92 @@ TEST_F(NotificationOutageTest,
   EXPECT_THAT(
       RetryJob(admin_a_, done.id()),
       helpdesk::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// The defaults (retry schedule and attempts) against a long outage.
+class LongNotificationOutageTest : public PipelineTest {
+ protected:
+  LongNotificationOutageTest() { notification_on_own_server_ = true; }
+
+  // Runs what is due every `step` of clock time for `span`, checking that
+  // no job goes DEAD meanwhile.
+  void RunFor(absl::Duration span, absl::Duration step) {
+    for (absl::Duration run; run < span; run += step) {
+      clock_.Advance(step);
+      RunJobs();
+      if (HasFailure()) return;
+    }
+  }
+};
+
+TEST_F(LongNotificationOutageTest,
+       TwelveHoursDownLosesNothingDuplicatesNothingAndKillsNothing) {
+  StopNotification();
+  // 100 status-change jobs fall due during the outage, 10 every 72 minutes.
+  std::set<int64_t> job_ids;
+  for (int batch = 0; batch < 10; ++batch) {
+    for (int i = 0; i < 10; ++i) {
+      v1::TicketStatusChangedPayload payload;
+      payload.set_ticket_id(1000 + batch * 10 + i);
+      payload.set_requester_id(user_a_.id);
+      payload.set_ticket_title("Printer on fire");
+      payload.set_old_status(Ticket::OPEN);
+      payload.set_new_status(Ticket::RESOLVED);
+      auto job = Enqueue(JobRequest("ticket.status_changed", payload,
+                                    absl::StrCat("outage-", batch, "-", i)));
+      ASSERT_THAT(job, IsOk());
+      job_ids.insert(job->id());
+    }
+    RunFor(absl::Minutes(72), absl::Minutes(1));
+  }
+  ASSERT_EQ(job_ids.size(), 100u);
+  SignIn();  // the sessions did not outlive twelve hours
+  auto dead = ListJobs(admin_a_, Job::DEAD);
+  ASSERT_THAT(dead, IsOk());
+  EXPECT_THAT(dead->jobs(), IsEmpty());
+  // They did try, and the first ones many times.
+  int most_attempts = 0;
+  v1::ListJobsRequest queued;
+  queued.set_state(Job::QUEUED);
+  queued.set_page_size(100);
+  auto waiting = Call(jobs_stub_.get(), &v1::JobService::Stub::ListJobs, queued,
+                      admin_a_.token);
+  ASSERT_THAT(waiting, IsOk());
+  EXPECT_EQ(waiting->jobs_size(), 100);
+  for (const Job& job : waiting->jobs()) {
+    EXPECT_GE(job.attempts(), 1);
+    EXPECT_THAT(job.last_error(), HasSubstr("UNAVAILABLE"));
+    most_attempts = std::max(most_attempts, job.attempts());
+  }
+  EXPECT_GE(most_attempts, 10);
+
+  StartNotification();
+  ASSERT_TRUE(WaitForNotificationChannel());
+  // Every job comes due again within its current wait (at most 13^4 s).
+  RunFor(absl::Hours(9), absl::Minutes(5));
+  SignIn();
+  for (Job::State state : {Job::DEAD, Job::QUEUED, Job::RUNNING}) {
+    auto jobs = ListJobs(admin_a_, state);
+    ASSERT_THAT(jobs, IsOk());
+    EXPECT_THAT(jobs->jobs(), IsEmpty()) << Job::State_Name(state);
+  }
+  // Exactly one notification per job.
+  std::multiset<int64_t> sources;
+  notifications::v1::ListNotificationsRequest request;
+  request.set_page_size(100);
+  do {
+    auto page =
+        Call(notification_stub_.get(),
+             &notifications::v1::NotificationService::Stub::ListNotifications,
+             request, user_a_.token);
+    ASSERT_THAT(page, IsOk());
+    for (const auto& notification : page->notifications()) {
+      sources.insert(notification.source_job_id());
+    }
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(sources.size(), 100u);
+  EXPECT_EQ(std::set<int64_t>(sources.begin(), sources.end()), job_ids);
 }
 
 }  // namespace

@@ -9,12 +9,12 @@
 namespace helpdesk::jobs {
 
 absl::Duration RetryPolicy::Ceiling(int failed_attempts) const {
-  absl::Duration ceiling = std::max(base_delay, absl::ZeroDuration());
-  // Doubling past max_delay changes nothing; stop before it can overflow.
-  for (int n = 1; n < failed_attempts && ceiling < max_delay; ++n) {
-    ceiling *= 2;
-  }
-  return std::min(ceiling, std::max(max_delay, absl::ZeroDuration()));
+  const absl::Duration cap = std::max(max_delay, absl::ZeroDuration());
+  const absl::Duration base = std::max(base_delay, absl::ZeroDuration());
+  const int64_t n = std::max(failed_attempts, 1);
+  // n^4 overflows nothing below 10^4; past that every ceiling is the cap.
+  if (n >= 10'000) return cap;
+  return std::min(cap, base * (n * n * n * n));
 }
 
 absl::Duration RetryPolicy::Delay(int failed_attempts,
@@ -22,7 +22,7 @@ absl::Duration RetryPolicy::Delay(int failed_attempts,
   const int64_t ceiling = absl::ToInt64Microseconds(Ceiling(failed_attempts));
   if (ceiling <= 0) return absl::ZeroDuration();
   return absl::Microseconds(
-      absl::Uniform(absl::IntervalClosed, bits, int64_t{0}, ceiling));
+      absl::Uniform(absl::IntervalClosed, bits, ceiling / 2, ceiling));
 }
 
 }  // namespace helpdesk::jobs
