@@ -35,6 +35,18 @@ const char kOutboxSchemaSql[] =
     ");"
     "CREATE INDEX outbox_destination_id ON outbox (destination, id)";
 
+const char kOutboxParkedSchemaSql[] =
+    "CREATE TABLE outbox_parked ("
+    "  id INTEGER PRIMARY KEY NOT NULL,"
+    "  destination TEXT NOT NULL,"
+    "  idempotency_key TEXT NOT NULL UNIQUE,"
+    "  payload BLOB NOT NULL,"
+    "  create_time INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  last_error TEXT NOT NULL,"
+    "  parked_time INTEGER NOT NULL"
+    ")";
+
 namespace {
 
 constexpr char kInsertSql[] =

@@ -29,6 +29,7 @@ namespace helpdesk::outbox {
 //   constexpr db::Migration kMigrations[] = {
 //       {1, "tickets", kTicketsSql},
 //       outbox::OutboxMigration(2),
+//       outbox::OutboxParkedMigration(3),
 //   };
 //
 //   // In a handler, together with the business change:
@@ -55,6 +56,17 @@ extern const char kOutboxSchemaSql[];
 // A migration step that creates the outbox table, for a service's list.
 constexpr db::Migration OutboxMigration(int version) {
   return {version, "transactional outbox", kOutboxSchemaSql};
+}
+
+// SQL creating `outbox_parked`: rows a target refused for good (see
+// OutboxRelay), with the outbox's columns plus parked_time (unix
+// microseconds). Kept out of `outbox` so that delivery never scans them.
+extern const char kOutboxParkedSchemaSql[];
+
+// A migration step that creates the parked-rows table; every service with
+// an outbox lists it after OutboxMigration().
+constexpr db::Migration OutboxParkedMigration(int version) {
+  return {version, "parked outbox rows", kOutboxParkedSchemaSql};
 }
 
 // One outbox row as handed to a Deliverer.

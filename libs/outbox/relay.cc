@@ -42,6 +42,18 @@ constexpr char kRecordFailureSql[] =
     "UPDATE outbox SET attempts = attempts + 1, next_attempt_time = ?, "
     "last_error = ? WHERE id = ?";
 constexpr char kCountSql[] = "SELECT COUNT(*) FROM outbox";
+constexpr char kCountParkedSql[] = "SELECT COUNT(*) FROM outbox_parked";
+constexpr char kParkSql[] =
+    "INSERT INTO outbox_parked (id, destination, idempotency_key, payload, "
+    "create_time, attempts, last_error, parked_time) "
+    "SELECT id, destination, idempotency_key, payload, create_time, "
+    "attempts + 1, ?, ? FROM outbox WHERE id = ?";
+constexpr char kUnparkSql[] =
+    "INSERT INTO outbox (destination, idempotency_key, payload, create_time, "
+    "attempts, next_attempt_time, last_error) "
+    "SELECT destination, idempotency_key, payload, create_time, 0, ?, "
+    "last_error FROM outbox_parked ORDER BY id";
+constexpr char kDeleteParkedSql[] = "DELETE FROM outbox_parked";
 
 constexpr absl::Duration kMinDuration = absl::Milliseconds(1);
 // How often a destination without a Deliverer is reported again.
@@ -97,6 +109,11 @@ absl::Status CallDeliverer(Deliverer& deliverer, const OutboxMessage& message) {
 
 }  // namespace
 
+bool IsPermanentDeliveryFailure(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument ||
+         status.code() == absl::StatusCode::kDataLoss;
+}
+
 OutboxRelay::OutboxRelay(
     std::unique_ptr<db::Database> db,
     absl::flat_hash_map<std::string, Deliverer*> deliverers, const Clock* clock,
@@ -116,6 +133,7 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
   // (audit after a burst of changes) delays another (jobs: notifications
   // people wait for) by at most one delivery per turn.
   std::vector<int64_t> delivered_ids;
+  int parked = 0;
   std::vector<bool> stopped(queues.size(), false);
   absl::Status failure;
   for (size_t turn = 0; failure.ok(); ++turn) {
@@ -132,6 +150,10 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
             {{"destination", message.destination},
              {"id", absl::StrCat(message.id)},
              {"attempts", absl::StrCat(message.attempts + 1)}});
+      } else if (IsPermanentDeliveryFailure(status)) {
+        // Out of the way; the rows behind it go on in this round.
+        failure = Park(message, status);
+        ++parked;
       } else {
         stopped[q] = true;
         failure = RecordFailure(message, status);
@@ -148,7 +170,8 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
     return deleted;
   }
   RETURN_IF_ERROR(failure);
-  return static_cast<int>(delivered_ids.size());
+  // Parked rows count as handled: a full round goes again at once.
+  return static_cast<int>(delivered_ids.size()) + parked;
 }
 
 absl::StatusOr<std::vector<std::vector<OutboxMessage>>> OutboxRelay::LoadDue(
@@ -242,6 +265,54 @@ absl::Status OutboxRelay::RecordFailure(const OutboxMessage& message,
   });
 }
 
+absl::Status OutboxRelay::Park(const OutboxMessage& message,
+                               const absl::Status& error) {
+  const std::string error_text = ErrorText(error, options_.max_error_bytes);
+  LogError("outbox_row_parked",
+           {{"destination", message.destination},
+            {"id", absl::StrCat(message.id)},
+            {"idempotency_key", message.idempotency_key},
+            {"attempts", absl::StrCat(message.attempts + 1)},
+            {"error", error_text}});
+  absl::MutexLock db_lock(&db_mu_);
+  return db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * park, db_->Prepare(kParkSql));
+    {
+      ResetOnExit reset(park);
+      park->bind(1, error_text);
+      park->bind(2, absl::ToUnixMicros(clock_->Now()));
+      park->bind(3, message.id);
+      park->exec();
+    }
+    ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteSql));
+    ResetOnExit reset(del);
+    del->bind(1, message.id);
+    del->exec();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int> OutboxRelay::RetryParked() {
+  absl::MutexLock db_lock(&db_mu_);
+  int moved = 0;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * unpark, db_->Prepare(kUnparkSql));
+    {
+      ResetOnExit reset(unpark);
+      unpark->bind(1, absl::ToUnixMicros(clock_->Now()));
+      moved = unpark->exec();
+    }
+    ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteParkedSql));
+    ResetOnExit reset(del);
+    del->exec();
+    return absl::OkStatus();
+  }));
+  if (moved > 0) {
+    LogInfo("outbox_parked_rows_retried", {{"rows", absl::StrCat(moved)}});
+  }
+  return moved;
+}
+
 absl::Duration OutboxRelay::Backoff(int attempts) {
   absl::Duration backoff = options_.initial_backoff;
   for (int i = 0; i < attempts && backoff < options_.max_backoff; ++i) {
@@ -267,10 +338,14 @@ void OutboxRelay::WarnUnknownDestination(const std::string& destination,
               {"detail", "no deliverer; rows left in the outbox"}});
 }
 
-int64_t OutboxRelay::pending_count() {
+int64_t OutboxRelay::pending_count() { return Count(kCountSql); }
+
+int64_t OutboxRelay::parked_count() { return Count(kCountParkedSql); }
+
+int64_t OutboxRelay::Count(const char* sql) {
   absl::MutexLock db_lock(&db_mu_);
   absl::StatusOr<int64_t> count = db::Guard([&]() -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(SQLite::Statement * select, db_->Prepare(kCountSql));
+    ASSIGN_OR_RETURN(SQLite::Statement * select, db_->Prepare(sql));
     ResetOnExit reset(select);
     if (!select->executeStep()) return absl::InternalError("no count row");
     return select->getColumn(0).getInt64();
@@ -285,6 +360,11 @@ int64_t OutboxRelay::pending_count() {
 void OutboxRelay::Start() {
   absl::MutexLock lifecycle_lock(&lifecycle_mu_);
   if (worker_.joinable()) return;
+  // A new start may be a release that accepts what the last one parked.
+  if (absl::StatusOr<int> retried = RetryParked(); !retried.ok()) {
+    LogWarning("outbox_parked_retry_failed",
+               {{"detail", retried.status().ToString()}});
+  }
   {
     absl::MutexLock lock(&mu_);
     stopping_ = false;

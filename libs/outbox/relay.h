@@ -23,7 +23,10 @@ namespace helpdesk::outbox {
 
 // Delivers the messages of one destination (e.g. "audit" → a gRPC call to
 // AuditService.RecordAuditEvent). Deliver() returns OK only once the target
-// acknowledged the message; any error means "not delivered, retry later".
+// acknowledged the message. INVALID_ARGUMENT (the target refused it) and
+// DATA_LOSS (the payload cannot be decoded) mean "never deliverable as it
+// is": the relay parks the row (see IsPermanentDeliveryFailure). Any other
+// error means "not delivered, retry later".
 // The message's idempotency_key must travel with it: a message can be
 // delivered more than once (a crash between the acknowledgement and the
 // row's deletion), and the consumer deduplicates on the key.
@@ -36,6 +39,9 @@ class Deliverer {
   virtual ~Deliverer() = default;
   virtual absl::Status Deliver(const OutboxMessage& message) = 0;
 };
+
+// Whether a Deliverer's error means the row can never be delivered as it is.
+bool IsPermanentDeliveryFailure(const absl::Status& status);
 
 // Tuning of an OutboxRelay. Out-of-range values are clamped: batch_size to
 // at least 1, durations to at least 1ms, max_backoff to at least
@@ -72,8 +78,13 @@ struct RelayOptions {
 // destination's rows are delivered strictly in id order, a failing row also
 // holds back the rows behind it until it goes through; other destinations
 // are not affected. Rows whose destination has no Deliverer stay untouched
-// (a warning is logged). Nothing is ever dropped: a message a target keeps
-// refusing is retried every max_backoff until it is accepted.
+// (a warning is logged). A row its target refuses for good (see
+// IsPermanentDeliveryFailure) would block its destination forever, so it is
+// parked instead: moved, in one transaction, to `outbox_parked` with its
+// error (an `outbox_row_parked` error is logged), and the rows behind it go
+// on in order. Nothing is ever dropped: parked rows keep their idempotency
+// key and go back to the end of the outbox on RetryParked(), which Start()
+// calls, so a release that fixed the cause delivers them.
 //
 // The relay uses its own connection to the service's SQLite file (WAL lets
 // it coexist with the service's), opened by the service with the service's
@@ -129,6 +140,13 @@ class OutboxRelay final {
   // database cannot be read.
   int64_t pending_count() ABSL_LOCKS_EXCLUDED(db_mu_);
 
+  // Parked rows (see the class comment); -1 if the database cannot be read.
+  int64_t parked_count() ABSL_LOCKS_EXCLUDED(db_mu_);
+
+  // Moves every parked row back to the end of the outbox, due now, with its
+  // idempotency key and no attempts; returns how many.
+  absl::StatusOr<int> RetryParked() ABSL_LOCKS_EXCLUDED(db_mu_);
+
  private:
   // The due rows of each destination with a Deliverer, in id order.
   absl::StatusOr<std::vector<std::vector<OutboxMessage>>> LoadDue(
@@ -139,6 +157,9 @@ class OutboxRelay final {
   absl::Status RecordFailure(const OutboxMessage& message,
                              const absl::Status& error)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::Status Park(const OutboxMessage& message, const absl::Status& error)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
+  int64_t Count(const char* sql) ABSL_LOCKS_EXCLUDED(db_mu_);
   absl::Duration Backoff(int attempts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
   void WarnUnknownDestination(const std::string& destination, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);

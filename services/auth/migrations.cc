@@ -32,6 +32,7 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 constexpr db::Migration kMigrations[] = {
     {1, "users and sessions", kUsersAndSessionsSql},
     outbox::OutboxMigration(2),
+    outbox::OutboxParkedMigration(3),
 };
 
 }  // namespace

@@ -81,6 +81,7 @@ constexpr db::Migration kMigrations[] = {
     {1, "tickets, full-text index, notes", kTicketsSql},
     outbox::OutboxMigration(2),
     {3, "full-text prefix index", kPrefixIndexSql},
+    outbox::OutboxParkedMigration(4),
 };
 
 }  // namespace
