@@ -33,6 +33,7 @@ void HelpdeskFixture::SetUp() {
   ticket_options.data_dir = dir_.path().string();
   ticket_options.service_token = kServiceToken;
   ticket_options.service.page_token_key = "page-key";
+  ticket_options.service.rate_limits = ticket_rate_limits_;
   auto tickets = ticket::TicketComponent::Create(ticket_options, &clock_);
   ASSERT_THAT(tickets, IsOk());
   tickets_ = std::move(*tickets);

@@ -52,6 +52,10 @@ class HelpdeskFixture : public ::testing::Test {
   std::vector<std::string> OutboxPayloads(const std::string& database,
                                           const std::string& destination);
 
+  // Set in a test's constructor, before SetUp(): false turns the ticket
+  // service's rate limits off (tests that make many tickets or edits).
+  bool ticket_rate_limits_ = true;
+
   TempDir dir_;
   ManualClock clock_;
   std::unique_ptr<auth::AuthComponent> auth_;

@@ -1,5 +1,6 @@
 #include "libs/clients/audit_client.h"
 
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -45,23 +46,27 @@ AuditReader::AuditReader(PeerOptions peer)
     : peer_(std::move(peer)),
       stub_(::helpdesk::audit::v1::AuditService::NewStub(peer_.channel)) {}
 
-absl::StatusOr<std::vector<::helpdesk::audit::v1::AuditEvent>>
-AuditReader::EntityHistory(absl::string_view entity_type, int64_t entity_id,
-                           absl::string_view caller_authorization) {
+absl::StatusOr<AuditReader::History> AuditReader::EntityHistory(
+    absl::string_view entity_type, int64_t entity_id,
+    absl::string_view caller_authorization, int newest) {
   grpc::ClientContext context;
   PrepareContext(peer_, &context);
   context.AddMetadata("authorization", std::string(caller_authorization));
   ::helpdesk::audit::v1::ListAuditEventsRequest request;
   request.set_entity_type(std::string(entity_type));
   request.set_entity_id(entity_id);
-  request.set_page_size(1000);
+  request.set_page_size(newest);
   ::helpdesk::audit::v1::ListAuditEventsResponse response;
   absl::Status status =
       rpc::FromGrpcStatus(stub_->ListAuditEvents(&context, request, &response));
   if (!status.ok()) return status;
   // Newest first on the wire; history reads oldest first.
-  return std::vector<::helpdesk::audit::v1::AuditEvent>(
-      response.audit_events().rbegin(), response.audit_events().rend());
+  History history;
+  history.events.assign(
+      std::make_move_iterator(response.mutable_audit_events()->rbegin()),
+      std::make_move_iterator(response.mutable_audit_events()->rend()));
+  history.next_page_token = response.next_page_token();
+  return history;
 }
 
 }  // namespace helpdesk::clients

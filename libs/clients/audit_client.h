@@ -55,10 +55,19 @@ class AuditReader final {
  public:
   explicit AuditReader(PeerOptions peer);
 
-  // The events of one entity, oldest first (at most 1000).
-  absl::StatusOr<std::vector<::helpdesk::audit::v1::AuditEvent>> EntityHistory(
-      absl::string_view entity_type, int64_t entity_id,
-      absl::string_view caller_authorization);
+  // The newest events of one entity, oldest first among them, and where
+  // ListAuditEvents (the same entity filter) goes on with the older ones.
+  struct History {
+    std::vector<::helpdesk::audit::v1::AuditEvent> events;
+    std::string next_page_token;  // empty: these are all
+  };
+
+  // At most `newest` events (the audit service may return fewer: its pages
+  // are bounded by bytes too).
+  absl::StatusOr<History> EntityHistory(absl::string_view entity_type,
+                                        int64_t entity_id,
+                                        absl::string_view caller_authorization,
+                                        int newest);
 
  private:
   PeerOptions peer_;

@@ -1,6 +1,7 @@
 #ifndef HELPDESK_LIBS_PAGING_PAGE_TOKEN_H_
 #define HELPDESK_LIBS_PAGING_PAGE_TOKEN_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,39 @@ class PageTokenCodec final {
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
+// Most bytes of items one page holds (see PageBudget).
+inline constexpr size_t kMaxPageBytes = 1 << 20;
+
+// Bounds a page by the bytes of its items as well as by their count, so a
+// reply never comes near gRPC's message limit however large the items are:
+// a page may hold fewer items than asked for, with a next_page_token
+// (AIP-158 allows that). Usage, while filling a response:
+//   PageBudget budget;
+//   for (...) {
+//     Item item = ...;
+//     if (!budget.Take(item.ByteSizeLong())) { more = true; break; }
+//     *response.add_items() = std::move(item);
+//   }
+// Not thread-safe.
+class PageBudget final {
+ public:
+  explicit PageBudget(size_t max_bytes = kMaxPageBytes)
+      : max_bytes_(max_bytes) {}
+
+  // Counts an item of `bytes` and returns true if it fits; the first item
+  // always fits (a page is never empty while items remain).
+  bool Take(size_t bytes) {
+    if (taken_ > 0 && used_ + bytes > max_bytes_) return false;
+    used_ += bytes;
+    ++taken_;
+    return true;
+  }
+
+ private:
+  const size_t max_bytes_;
+  size_t used_ = 0;
+  int taken_ = 0;
+};
 
 // The page size to use: `requested`, or the default when 0, clamped to the
 // maximum. Negative is INVALID_ARGUMENT (field `page_size`).

@@ -16,4 +16,10 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
+bool IsValidTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return timestamp.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         timestamp.seconds() <= TimeUtil::kTimestampMaxSeconds &&
+         timestamp.nanos() >= 0 && timestamp.nanos() <= 999'999'999;
+}
+
 }  // namespace helpdesk

@@ -107,6 +107,9 @@ absl::StatusOr<v1::AuditEvent> AuditServiceImpl::DoRecord(
   if (event.after_snapshot.size() > kMaxSnapshotBytes) {
     violations.push_back({"after", "must be at most 64 KiB"});
   }
+  if (request.has_create_time() && !IsValidTimestamp(request.create_time())) {
+    violations.push_back({"create_time", "is not a valid timestamp"});
+  }
   if (!violations.empty()) {
     return InvalidArgumentWithViolations("invalid audit event", violations);
   }
@@ -141,11 +144,22 @@ absl::StatusOr<v1::ListAuditEventsResponse> AuditServiceImpl::DoList(
   filter.action = request.action();
   filter.entity_type = request.entity_type();
   filter.entity_id = request.entity_id();
+  std::vector<FieldViolation> bad_times;
+  if (request.has_start_time() && !IsValidTimestamp(request.start_time())) {
+    bad_times.push_back({"start_time", "is not a valid timestamp"});
+  }
+  if (request.has_end_time() && !IsValidTimestamp(request.end_time())) {
+    bad_times.push_back({"end_time", "is not a valid timestamp"});
+  }
+  if (!bad_times.empty()) {
+    return InvalidArgumentWithViolations("invalid time range", bad_times);
+  }
   if (request.has_start_time()) {
     filter.start_time = FromTimestamp(request.start_time());
   }
-  if (request.has_end_time())
+  if (request.has_end_time()) {
     filter.end_time = FromTimestamp(request.end_time());
+  }
   if (filter.start_time && filter.end_time &&
       *filter.end_time <= *filter.start_time) {
     return InvalidArgumentWithViolations(
@@ -172,15 +186,25 @@ absl::StatusOr<v1::ListAuditEventsResponse> AuditServiceImpl::DoList(
   ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
                    store_->List(filter, after, page_size + 1));
   v1::ListAuditEventsResponse response;
-  const bool more = static_cast<int>(events.size()) > page_size;
+  bool more = static_cast<int>(events.size()) > page_size;
   if (more) events.pop_back();
+  // Bounded by bytes as well: snapshots written before they were bounded
+  // can be large.
+  paging::PageBudget budget;
+  const StoredEvent* last = nullptr;
   for (const StoredEvent& event : events) {
-    *response.add_audit_events() = ToProto(event);
+    v1::AuditEvent proto = ToProto(event);
+    if (!budget.Take(proto.ByteSizeLong())) {
+      more = true;
+      break;
+    }
+    *response.add_audit_events() = std::move(proto);
+    last = &event;
   }
-  if (more) {
+  if (more && last != nullptr) {
     response.set_next_page_token(page_tokens_.Encode(
-        scope, absl::StrCat(absl::ToUnixMicros(events.back().create_time), ":",
-                            events.back().id)));
+        scope,
+        absl::StrCat(absl::ToUnixMicros(last->create_time), ":", last->id)));
   }
   return response;
 }

@@ -77,11 +77,17 @@ CREATE VIRTUAL TABLE tickets_fts USING fts5(
 INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild');
 )sql";
 
+// Every change adds one; a Ticket's etag is made from it.
+constexpr char kVersionSql[] = R"sql(
+ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 constexpr db::Migration kMigrations[] = {
     {1, "tickets, full-text index, notes", kTicketsSql},
     outbox::OutboxMigration(2),
     {3, "full-text prefix index", kPrefixIndexSql},
     outbox::OutboxParkedMigration(4),
+    {5, "ticket versions (etags)", kVersionSql},
 };
 
 }  // namespace

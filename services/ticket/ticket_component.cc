@@ -28,7 +28,7 @@ absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
   component->clock_ = clock;
   ASSIGN_OR_RETURN(component->store_,
                    TicketStore::Open(DatabasePath(component->options_.data_dir),
-                                     component->options_.db_readers));
+                                     clock, component->options_.db_readers));
   component->service_ = std::make_unique<TicketServiceImpl>(
       component->store_.get(), clock, component->options_.service);
   return component;

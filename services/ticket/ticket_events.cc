@@ -1,13 +1,18 @@
 #include "services/ticket/ticket_events.h"
 
+#include <openssl/sha.h>
+
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/struct.pb.h"
 #include "helpdesk/jobs/v1/jobs.pb.h"
 #include "libs/clients/audit_client.h"
 #include "libs/clients/jobs_client.h"
+#include "libs/text/utf8.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -39,12 +44,40 @@ void Set(google::protobuf::Struct& snapshot, const char* key,
   (*snapshot.mutable_fields())[key].set_string_value(value);
 }
 
+std::string Sha256Hex(absl::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+// A body in a snapshot: as it is up to kMaxSnapshotTextBytes; a longer one
+// is cut there (on a character boundary, marked with "…"), with its full
+// length in characters and its SHA-256 beside it. Every audit event stays
+// small however often a long body is edited, and the digest still proves
+// which text it was.
+void SetBody(google::protobuf::Struct& snapshot, const std::string& body) {
+  if (body.size() <= kMaxSnapshotTextBytes) {
+    Set(snapshot, "body", body);
+    return;
+  }
+  size_t cut = kMaxSnapshotTextBytes;
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
+  Set(snapshot, "body", absl::StrCat(body.substr(0, cut), "\u2026"));
+  (*snapshot.mutable_fields())["bodyLength"].set_number_value(
+      static_cast<double>(text::CodePointCount(body).value_or(body.size())));
+  Set(snapshot, "bodySha256", Sha256Hex(body));
+}
+
 google::protobuf::Struct Snapshot(const TicketRecord& ticket) {
   google::protobuf::Struct snapshot;
   Set(snapshot, "id", absl::StrCat(ticket.id));
   Set(snapshot, "requesterId", absl::StrCat(ticket.requester_id));
   Set(snapshot, "title", ticket.title);
-  Set(snapshot, "body", ticket.body);
+  SetBody(snapshot, ticket.body);
   Set(snapshot, "status", Ticket::Status_Name(ticket.status));
   Set(snapshot, "assigneeId", absl::StrCat(ticket.assignee_id));
   return snapshot;
@@ -68,8 +101,8 @@ std::vector<OutboxItem> TicketEditedEvents(const TicketRecord& before,
     Set(new_values, "title", after.title);
   }
   if (before.body != after.body) {
-    Set(old_values, "body", before.body);
-    Set(new_values, "body", after.body);
+    SetBody(old_values, before.body);
+    SetBody(new_values, after.body);
   }
   return {Audit(actor_id, "ticket.edited", after.id, std::move(old_values),
                 std::move(new_values), now)};

@@ -1,6 +1,7 @@
 #ifndef HELPDESK_SERVICES_TICKET_TICKET_EVENTS_H_
 #define HELPDESK_SERVICES_TICKET_TICKET_EVENTS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace helpdesk::ticket {
 // before/after snapshots of the values that changed) and, where someone
 // must be notified, the job. The store writes them to the outbox in the
 // mutation's transaction. `actor_id` 0 is the system.
+//
+// A body longer than kMaxSnapshotTextBytes appears in a snapshot cut to that
+// size (ending in "…") with `bodyLength` (characters) and `bodySha256` (hex
+// digest of the whole body) beside it, so that an audit event stays small
+// however long and however often edited the text is.
+inline constexpr size_t kMaxSnapshotTextBytes = 1000;
 
 std::vector<OutboxItem> TicketCreatedEvents(const TicketRecord& ticket,
                                             absl::Time now);

@@ -69,7 +69,12 @@ Ticket TicketPresenter::ToProto(const TicketRecord& record,
   if (record.escalate_time) {
     *ticket.mutable_escalate_time() = ToTimestamp(*record.escalate_time);
   }
+  ticket.set_etag(Etag(record));
   return ticket;
+}
+
+std::string TicketPresenter::Etag(const TicketRecord& ticket) {
+  return absl::StrCat("v", ticket.version);
 }
 
 tickets::v1::Note TicketPresenter::ToProto(const NoteRecord& record,

@@ -46,6 +46,9 @@ class TicketPresenter final {
                                      const Users& users);
   static tickets::v1::Note ToProto(const NoteRecord& note, const Users& users);
 
+  // The ticket's etag (AIP-154): changes with every change of the ticket.
+  static std::string Etag(const TicketRecord& ticket);
+
  private:
   struct CachedUser {
     ::helpdesk::auth::v1::User user;

@@ -19,7 +19,7 @@ using Status = ::helpdesk::tickets::v1::Ticket::Status;
 
 inline constexpr char kTicketColumns[] =
     "id, requester_id, title, body, status, assignee_id, create_time, "
-    "update_time, escalate_time";
+    "update_time, escalate_time, version";
 
 // ListTickets filters; 0 / unspecified / nullopt / "" mean "any".
 struct TicketFilter {

@@ -33,7 +33,9 @@ using ::helpdesk::tickets::v1::Ticket;
 constexpr int kMaxEscalationBatch = 1000;
 constexpr int kDefaultEscalationBatch = 50;
 constexpr int kMaxEscalatedIdsReported = 1000;
-constexpr int kFullViewLimit = 1000;
+// How much of a ticket's notes and history TICKET_VIEW_FULL holds.
+constexpr int kFullViewNotes = 50;
+constexpr int kFullViewHistory = 50;
 
 // The fields a request without an update mask sets: those holding a
 // non-default value, except the id that names the ticket.
@@ -68,6 +70,11 @@ std::string Authorization(const grpc::ServerContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
+// The page-token scope of a ticket's notes.
+std::string NotesScope(int64_t ticket_id) {
+  return absl::StrCat("ListNotes/ticket=", ticket_id);
+}
+
 }  // namespace
 
 TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
@@ -78,6 +85,10 @@ TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
       page_tokens_(options_.page_token_key),
       create_limiter_(
           ratelimit::RateLimiter::Options{options_.create_per_user, 100000,
+                                          options_.rate_limits},
+          clock),
+      edit_limiter_(
+          ratelimit::RateLimiter::Options{options_.edit_per_user, 100000,
                                           options_.rate_limits},
           clock),
       presenter_(clock, options_.user_cache_ttl) {}
@@ -120,10 +131,9 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoCreate(
       absl::StrCat(caller.user_id), "too many new tickets; try again later"));
   ticket.requester_id = caller.user_id;
   ticket.status = Ticket::OPEN;
-  ticket.create_time = ticket.update_time = clock_->Now();
   ASSIGN_OR_RETURN(TicketRecord stored,
                    store_->Create(ticket, [&](const TicketRecord& created) {
-                     return TicketCreatedEvents(created, ticket.create_time);
+                     return TicketCreatedEvents(created, created.create_time);
                    }));
   NotifyRelay();
   return TicketPresenter::ToProto(stored,
@@ -148,21 +158,24 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoGet(
   if (!caller.is_admin()) {
     return absl::PermissionDeniedError("TICKET_VIEW_FULL is for admins");
   }
-  ASSIGN_OR_RETURN(std::vector<NoteRecord> notes,
-                   store_->ListNotes(record.id, 0, kFullViewLimit));
   clients::AuditReader* audit = audit_.load();
   if (audit == nullptr) {
     return absl::UnavailableError("the audit history is not available");
   }
-  ASSIGN_OR_RETURN(auto history, audit->EntityHistory("ticket", record.id,
-                                                      Authorization(context)));
-  std::vector<int64_t> ids = {record.requester_id, record.assignee_id};
-  for (const NoteRecord& note : notes) ids.push_back(note.author_id);
-  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
-  Ticket ticket = TicketPresenter::ToProto(record, users);
-  for (const NoteRecord& note : notes)
-    *ticket.add_notes() = TicketPresenter::ToProto(note, users);
-  for (auto& event : history) *ticket.add_history() = std::move(event);
+  // Both bounded in count and bytes (the audit service bounds its pages
+  // too), with tokens for the rest: the reply stays far below the message
+  // limit however long a ticket's history grows.
+  ASSIGN_OR_RETURN(
+      clients::AuditReader::History history,
+      audit->EntityHistory("ticket", record.id, Authorization(context),
+                           kFullViewHistory));
+  Ticket ticket = TicketPresenter::ToProto(
+      record, presenter_.LookUp({record.requester_id, record.assignee_id}));
+  RETURN_IF_ERROR(NotesPage(record.id, 0, kFullViewNotes,
+                            ticket.mutable_notes(),
+                            ticket.mutable_notes_next_page_token()));
+  for (auto& event : history.events) *ticket.add_history() = std::move(event);
+  ticket.set_history_next_page_token(history.next_page_token);
   return ticket;
 }
 
@@ -217,7 +230,7 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
   }
   ASSIGN_OR_RETURN(std::vector<TicketRecord> tickets,
                    store_->List(filter, before_id, page_size + 1));
-  const bool more = static_cast<int>(tickets.size()) > page_size;
+  bool more = static_cast<int>(tickets.size()) > page_size;
   if (more) tickets.pop_back();
 
   std::vector<int64_t> ids;
@@ -227,13 +240,21 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
   }
   const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
   tickets::v1::ListTicketsResponse response;
+  paging::PageBudget budget;
+  int64_t last_id = 0;
   for (const TicketRecord& ticket : tickets) {
-    *response.add_tickets() = TicketPresenter::ToProto(ticket, users);
+    Ticket proto = TicketPresenter::ToProto(ticket, users);
+    if (!budget.Take(proto.ByteSizeLong())) {
+      more = true;
+      break;
+    }
+    *response.add_tickets() = std::move(proto);
+    last_id = ticket.id;
   }
   response.set_total_size(static_cast<int32_t>(total));
   if (more) {
-    response.set_next_page_token(page_tokens_.Encode(
-        scope, absl::StrCat(tickets.back().id, ":", total)));
+    response.set_next_page_token(
+        page_tokens_.Encode(scope, absl::StrCat(last_id, ":", total)));
   }
   return response;
 }
@@ -260,8 +281,17 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoUpdate(
   }
   const bool owner = current.requester_id == caller.user_id;
   std::vector<FieldViolation> violations;
-  TicketRecord wanted = current;
+  // The new values of the fields the caller named, and only those: they are
+  // applied to the ticket as it is when the write runs, so a concurrent
+  // change of another field (the owner's title, an admin's status) is kept
+  // and every audit event records what its own actor changed.
+  std::optional<std::string> title;
+  std::optional<std::string> body;
+  std::optional<Status> status;
+  bool edits_text = false;
   for (const std::string& path : paths) {
+    // A precondition (AIP-154), not a field to change.
+    if (path == "etag") continue;
     if (Ticket::descriptor()->FindFieldByName(path) == nullptr) {
       return InvalidArgumentWithViolations(
           "invalid update_mask",
@@ -275,29 +305,45 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoUpdate(
           absl::StrCat("you may not change the ticket's ", path));
     }
     if (path == "title") {
-      wanted.title = NormalizeTitle(patch.title(), "ticket.title", &violations);
+      title = NormalizeTitle(patch.title(), "ticket.title", &violations);
+      edits_text = true;
     } else if (path == "body") {
-      wanted.body = NormalizeBody(patch.body(), "ticket.body", &violations);
+      body = NormalizeBody(patch.body(), "ticket.body", &violations);
+      edits_text = true;
     } else if (patch.status() == Ticket::STATUS_UNSPECIFIED ||
                !Ticket::Status_IsValid(patch.status())) {
       violations.push_back({"ticket.status", "must be a valid status"});
     } else {
-      wanted.status = patch.status();
+      status = patch.status();
     }
+  }
+  if (!title && !body && !status && violations.empty()) {
+    return InvalidArgumentWithViolations("nothing to update",
+                                         {{"update_mask", "names no field"}});
   }
   if (!violations.empty()) {
     return InvalidArgumentWithViolations("the update has errors", violations);
   }
-  const absl::Time now = clock_->Now();
+  if (edits_text) {
+    RETURN_IF_ERROR(edit_limiter_.Acquire(absl::StrCat(caller.user_id),
+                                          "too many edits; try again later"));
+  }
+  const std::string& etag = patch.etag();
   ASSIGN_OR_RETURN(
       TicketRecord updated,
       store_->Update(
-          current.id, now,
-          [&](TicketRecord& ticket) -> absl::StatusOr<std::vector<OutboxItem>> {
+          current.id,
+          [&](TicketRecord& ticket,
+              absl::Time now) -> absl::StatusOr<std::vector<OutboxItem>> {
+            if (!etag.empty() && etag != TicketPresenter::Etag(ticket)) {
+              return absl::AbortedError(
+                  "the ticket changed since it was read (its etag differs); "
+                  "read it again and reapply the change");
+            }
             const TicketRecord before = ticket;
-            ticket.title = wanted.title;
-            ticket.body = wanted.body;
-            ticket.status = wanted.status;
+            if (title) ticket.title = *title;
+            if (body) ticket.body = *body;
+            if (status) ticket.status = *status;
             std::vector<OutboxItem> items;
             if (ticket.title != before.title || ticket.body != before.body) {
               items = TicketEditedEvents(before, ticket, caller.user_id, now);
@@ -341,12 +387,12 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoAssign(
           {{"assignee_id", "is not the id of an admin"}});
     }
   }
-  const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(
       TicketRecord updated,
       store_->Update(
-          current.id, now,
-          [&](TicketRecord& ticket) -> absl::StatusOr<std::vector<OutboxItem>> {
+          current.id,
+          [&](TicketRecord& ticket,
+              absl::Time now) -> absl::StatusOr<std::vector<OutboxItem>> {
             if (ticket.assignee_id == request.assignee_id()) {
               return std::vector<OutboxItem>();  // no-op
             }
@@ -379,14 +425,42 @@ absl::StatusOr<tickets::v1::Note> TicketServiceImpl::DoCreateNote(
   }
   note.ticket_id = request.ticket_id();
   note.author_id = caller.user_id;
-  note.create_time = clock_->Now();
   ASSIGN_OR_RETURN(NoteRecord stored,
                    store_->CreateNote(note, [&](const NoteRecord& created) {
-                     return NoteCreatedEvents(created, note.create_time);
+                     return NoteCreatedEvents(created, created.create_time);
                    }));
   NotifyRelay();
   return TicketPresenter::ToProto(stored,
                                   presenter_.LookUp({stored.author_id}));
+}
+
+absl::Status TicketServiceImpl::NotesPage(
+    int64_t ticket_id, int64_t after_id, int page_size,
+    google::protobuf::RepeatedPtrField<tickets::v1::Note>* page,
+    std::string* next_page_token) {
+  ASSIGN_OR_RETURN(std::vector<NoteRecord> notes,
+                   store_->ListNotes(ticket_id, after_id, page_size + 1));
+  bool more = static_cast<int>(notes.size()) > page_size;
+  if (more) notes.pop_back();
+  std::vector<int64_t> ids;
+  for (const NoteRecord& note : notes) ids.push_back(note.author_id);
+  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
+  paging::PageBudget budget;
+  int64_t last_id = 0;
+  for (const NoteRecord& note : notes) {
+    tickets::v1::Note proto = TicketPresenter::ToProto(note, users);
+    if (!budget.Take(proto.ByteSizeLong())) {
+      more = true;
+      break;
+    }
+    *page->Add() = std::move(proto);
+    last_id = note.id;
+  }
+  if (more) {
+    *next_page_token =
+        page_tokens_.Encode(NotesScope(ticket_id), absl::StrCat(last_id));
+  }
+  return absl::OkStatus();
 }
 
 grpc::Status TicketServiceImpl::ListNotes(
@@ -404,30 +478,19 @@ absl::StatusOr<tickets::v1::ListNotesResponse> TicketServiceImpl::DoListNotes(
                    VisibleTicket(caller, request.ticket_id()));
   ASSIGN_OR_RETURN(int page_size,
                    paging::EffectivePageSize(request.page_size()));
-  const std::string scope = absl::StrCat("ListNotes/ticket=", ticket.id);
   int64_t after_id = 0;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string cursor,
-                     page_tokens_.Decode(scope, request.page_token()));
+    ASSIGN_OR_RETURN(
+        std::string cursor,
+        page_tokens_.Decode(NotesScope(ticket.id), request.page_token()));
     if (!absl::SimpleAtoi(cursor, &after_id)) {
       return absl::InvalidArgumentError("invalid page_token");
     }
   }
-  ASSIGN_OR_RETURN(std::vector<NoteRecord> notes,
-                   store_->ListNotes(ticket.id, after_id, page_size + 1));
-  const bool more = static_cast<int>(notes.size()) > page_size;
-  if (more) notes.pop_back();
-  std::vector<int64_t> ids;
-  for (const NoteRecord& note : notes) ids.push_back(note.author_id);
-  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
   tickets::v1::ListNotesResponse response;
-  for (const NoteRecord& note : notes) {
-    *response.add_notes() = TicketPresenter::ToProto(note, users);
-  }
-  if (more) {
-    response.set_next_page_token(
-        page_tokens_.Encode(scope, absl::StrCat(notes.back().id)));
-  }
+  RETURN_IF_ERROR(NotesPage(ticket.id, after_id, page_size,
+                            response.mutable_notes(),
+                            response.mutable_next_page_token()));
   return response;
 }
 
@@ -456,16 +519,15 @@ TicketServiceImpl::DoEscalate(
   const int batch = request.batch_size() == 0
                         ? kDefaultEscalationBatch
                         : std::min(request.batch_size(), kMaxEscalationBatch);
-  const absl::Time now = clock_->Now();
   tickets::v1::EscalateOverdueResponse response;
   // One transaction per batch, until a batch comes back short.
   while (true) {
     ASSIGN_OR_RETURN(std::vector<TicketRecord> escalated,
-                     store_->EscalateOverdue(now - older_than, now, batch,
-                                             [&](const TicketRecord& ticket) {
-                                               return EscalatedEvents(ticket,
-                                                                      now);
-                                             }));
+                     store_->EscalateOverdue(
+                         older_than, batch, [&](const TicketRecord& ticket) {
+                           return EscalatedEvents(ticket,
+                                                  *ticket.escalate_time);
+                         }));
     response.set_escalated_count(response.escalated_count() +
                                  static_cast<int32_t>(escalated.size()));
     for (const TicketRecord& ticket : escalated) {

@@ -25,6 +25,9 @@ namespace helpdesk::ticket {
 
 struct TicketServiceOptions {
   ratelimit::RateLimit create_per_user{10, absl::Hours(1)};
+  // Title and body edits by owners: each stores its old and new text in
+  // the audit trail, so they are bounded like creates.
+  ratelimit::RateLimit edit_per_user{30, absl::Hours(1)};
   bool rate_limits = true;
   // EscalateOverdue's threshold when the request names none.
   absl::Duration escalate_after = absl::Hours(24);
@@ -115,6 +118,12 @@ class TicketServiceImpl final
   // The ticket if `caller` may see it: NOT_FOUND for someone else's.
   absl::StatusOr<TicketRecord> VisibleTicket(const auth::Principal& caller,
                                              int64_t id);
+  // Up to `page_size` notes of a ticket after `after_id` into `page`, bounded
+  // by bytes too; `next_page_token` for ListNotes when more remain.
+  absl::Status NotesPage(
+      int64_t ticket_id, int64_t after_id, int page_size,
+      google::protobuf::RepeatedPtrField<tickets::v1::Note>* page,
+      std::string* next_page_token);
   void NotifyRelay();
 
   TicketStore* const store_;
@@ -124,6 +133,7 @@ class TicketServiceImpl final
   const TicketServiceOptions options_;
   const paging::PageTokenCodec page_tokens_;
   ratelimit::RateLimiter create_limiter_;
+  ratelimit::RateLimiter edit_limiter_;
   TicketPresenter presenter_;
   std::atomic<outbox::OutboxRelay*> relay_{nullptr};
 };

@@ -1,5 +1,6 @@
 #include "services/ticket/ticket_store.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,10 +34,10 @@ constexpr char kDeleteFtsSql[] =
     "VALUES ('delete', ?, ?, ?)";
 constexpr char kSelectTicketSql[] =
     "SELECT id, requester_id, title, body, status, assignee_id, create_time, "
-    "update_time, escalate_time FROM tickets WHERE id = ?";
+    "update_time, escalate_time, version FROM tickets WHERE id = ?";
 constexpr char kUpdateTicketSql[] =
     "UPDATE tickets SET title = ?, body = ?, status = ?, assignee_id = ?, "
-    "update_time = ?, escalate_time = ? WHERE id = ?";
+    "update_time = ?, escalate_time = ?, version = ? WHERE id = ?";
 constexpr char kTicketExistsSql[] = "SELECT 1 FROM tickets WHERE id = ?";
 constexpr char kCountTicketsSql[] = "SELECT COUNT(*) FROM tickets";
 constexpr char kInsertNoteSql[] =
@@ -47,11 +48,11 @@ constexpr char kListNotesSql[] =
     "WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?";
 constexpr char kSelectOverdueSql[] =
     "SELECT id, requester_id, title, body, status, assignee_id, create_time, "
-    "update_time, escalate_time FROM tickets "
+    "update_time, escalate_time, version FROM tickets "
     "WHERE status = ? AND escalate_time = 0 AND create_time <= ? "
     "ORDER BY create_time, id LIMIT ?";
 constexpr char kStampEscalationSql[] =
-    "UPDATE tickets SET escalate_time = ? WHERE id = ?";
+    "UPDATE tickets SET escalate_time = ?, version = version + 1 WHERE id = ?";
 
 TicketRecord ReadTicket(SQLite::Statement& row) {
   TicketRecord ticket;
@@ -65,6 +66,7 @@ TicketRecord ReadTicket(SQLite::Statement& row) {
   ticket.update_time = absl::FromUnixMicros(row.getColumn(7).getInt64());
   const int64_t escalated = row.getColumn(8).getInt64();
   if (escalated != 0) ticket.escalate_time = absl::FromUnixMicros(escalated);
+  ticket.version = row.getColumn(9).getInt64();
   return ticket;
 }
 
@@ -103,13 +105,18 @@ constexpr char kAdjustTotalsSql[] =
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
-    const std::string& path, int readers) {
+    const std::string& path, const Clock* clock, int readers) {
   ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, TicketMigrations()));
   ASSIGN_OR_RETURN(auto checkpointer,
                    db::Checkpointer::Start(writer.get(), path));
   ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
   return std::unique_ptr<TicketStore>(new TicketStore(
-      std::move(writer), std::move(checkpointer), std::move(pool)));
+      clock, std::move(writer), std::move(checkpointer), std::move(pool)));
+}
+
+absl::Time TicketStore::NowLocked() {
+  last_write_time_ = std::max(last_write_time_, clock_->Now());
+  return last_write_time_;
 }
 
 absl::Status TicketStore::EnqueueLocked(const std::vector<OutboxItem>& items,
@@ -170,8 +177,10 @@ absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
   // Runs with write_mu_ held, on whichever thread leads the batch.
   RETURN_IF_ERROR(creates_.Run([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     write_mu_.AssertHeld();
-    ASSIGN_OR_RETURN(stored, InsertLocked(ticket));
-    return EnqueueLocked(emit(stored), ticket.create_time);
+    TicketRecord stamped = ticket;
+    stamped.create_time = stamped.update_time = NowLocked();
+    ASSIGN_OR_RETURN(stored, InsertLocked(stamped));
+    return EnqueueLocked(emit(stored), stored.create_time);
   }));
   return stored;
 }
@@ -209,14 +218,14 @@ absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
   });
 }
 
-absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
-                                                 Mutator mutate) {
+absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
   absl::MutexLock lock(&write_mu_);
   TicketRecord result;
   RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(const TicketRecord before, SelectTicket(*writer_, id));
     TicketRecord after = before;
-    ASSIGN_OR_RETURN(std::vector<OutboxItem> items, mutate(after));
+    const absl::Time now = NowLocked();
+    ASSIGN_OR_RETURN(std::vector<OutboxItem> items, mutate(after, now));
     const bool changed = after.title != before.title ||
                          after.body != before.body ||
                          after.status != before.status ||
@@ -227,6 +236,7 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
       return absl::OkStatus();
     }
     after.update_time = now;
+    after.version = before.version + 1;
     ASSIGN_OR_RETURN(SQLite::Statement * update,
                      writer_->Prepare(kUpdateTicketSql));
     update->bind(1, after.title);
@@ -235,7 +245,8 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, absl::Time now,
     update->bind(4, after.assignee_id);
     update->bind(5, absl::ToUnixMicros(after.update_time));
     update->bind(6, EscalateMicros(after));
-    update->bind(7, id);
+    update->bind(7, after.version);
+    update->bind(8, id);
     update->exec();
     if (after.status != before.status ||
         after.assignee_id != before.assignee_id) {
@@ -269,6 +280,7 @@ absl::StatusOr<NoteRecord> TicketStore::CreateNote(
   absl::MutexLock lock(&write_mu_);
   NoteRecord stored = note;
   RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+    stored.create_time = NowLocked();
     ASSIGN_OR_RETURN(SQLite::Statement * exists,
                      writer_->Prepare(kTicketExistsSql));
     exists->bind(1, note.ticket_id);
@@ -279,10 +291,10 @@ absl::StatusOr<NoteRecord> TicketStore::CreateNote(
     insert->bind(1, note.ticket_id);
     insert->bind(2, note.author_id);
     insert->bind(3, note.body);
-    insert->bind(4, absl::ToUnixMicros(note.create_time));
+    insert->bind(4, absl::ToUnixMicros(stored.create_time));
     insert->exec();
     stored.id = writer_->connection().getLastInsertRowid();
-    return EnqueueLocked(emit(stored), note.create_time);
+    return EnqueueLocked(emit(stored), stored.create_time);
   }));
   return stored;
 }
@@ -302,10 +314,12 @@ absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
 }
 
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
-    absl::Time cutoff, absl::Time now, int limit, Emitter emit) {
+    absl::Duration older_than, int limit, Emitter emit) {
   absl::MutexLock lock(&write_mu_);
   std::vector<TicketRecord> escalated;
   RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+    const absl::Time now = NowLocked();
+    const absl::Time cutoff = now - older_than;
     ASSIGN_OR_RETURN(SQLite::Statement * query,
                      writer_->Prepare(kSelectOverdueSql));
     query->bind(1, static_cast<int>(::helpdesk::tickets::v1::Ticket::OPEN));
@@ -317,6 +331,7 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
                      writer_->Prepare(kStampEscalationSql));
     for (TicketRecord& ticket : escalated) {
       ticket.escalate_time = now;
+      ++ticket.version;
       stamp->reset();
       stamp->bind(1, absl::ToUnixMicros(now));
       stamp->bind(2, ticket.id);
@@ -342,7 +357,13 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
     if (existing > 0) return absl::OkStatus();
     ASSIGN_OR_RETURN(SQLite::Statement * insert_note,
                      writer_->Prepare(kInsertNoteSql));
-    for (size_t i = 0; i < tickets.size(); ++i) {
+    // Oldest first, so that id order is create_time order here too.
+    std::vector<size_t> order(tickets.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return tickets[a].create_time < tickets[b].create_time;
+    });
+    for (size_t i : order) {
       ASSIGN_OR_RETURN(TicketRecord stored, InsertLocked(tickets[i]));
       if (i >= notes.size()) continue;
       for (const NoteRecord& note : notes[i]) {

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
+#include "libs/clock/clock.h"
 #include "libs/db/checkpointer.h"
 #include "libs/db/database.h"
 #include "libs/db/group_commit.h"
@@ -32,6 +33,8 @@ struct TicketRecord {
   absl::Time create_time;
   absl::Time update_time;
   std::optional<absl::Time> escalate_time;
+  // 1 on creation, +1 on every change: the etag's source.
+  int64_t version = 1;
 };
 
 struct NoteRecord {
@@ -49,15 +52,22 @@ struct OutboxItem {
   std::string payload;
 };
 
-// What an update did: the outbox items to emit. An update whose mutator
-// leaves the ticket as it was writes nothing and emits nothing.
-using Mutator =
-    absl::FunctionRef<absl::StatusOr<std::vector<OutboxItem>>(TicketRecord&)>;
+// Changes the ticket as stored (read inside the update's transaction) at
+// `now`, the change's time, and returns the outbox items to emit. An update
+// whose mutator leaves the ticket as it was writes nothing and emits
+// nothing; an error aborts it.
+using Mutator = absl::FunctionRef<absl::StatusOr<std::vector<OutboxItem>>(
+    TicketRecord&, absl::Time now)>;
 using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
 
 // Every SQL statement of the ticket service: tickets, their full-text
 // index, notes, and the outbox rows each change emits (same transaction).
 // Errors are absl::Status.
+//
+// Every change takes its time from the clock inside its transaction, never
+// earlier than the change before it: so update_time, audit event times and
+// outbox order agree, and id order is create_time order (ListTickets'
+// newest-first by id is newest-first by create_time).
 //
 // Thread-safe. Changes are serialised on one writer connection behind a
 // mutex (concurrent creates share one transaction: group commit); reads (Get,
@@ -69,9 +79,11 @@ class TicketStore final {
   // Opens (creating and migrating) the file, then `readers` read-only
   // connections to it.
   static absl::StatusOr<std::unique_ptr<TicketStore>> Open(
-      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
+      const std::string& path, const Clock* clock,
+      int readers = db::ReaderPool::kDefaultSize);
 
-  // Inserts a ticket (id assigned) and the items `emit` returns for it.
+  // Inserts a ticket (id assigned; create_time and update_time stamped
+  // now) and the items `emit` returns for it.
   absl::StatusOr<TicketRecord> Create(const TicketRecord& ticket, Emitter emit);
 
   // NOT_FOUND when there is no such ticket.
@@ -82,16 +94,17 @@ class TicketStore final {
   absl::StatusOr<std::vector<TicketRecord>> List(const TicketFilter& filter,
                                                  int64_t before_id, int limit);
   // How many tickets match: exact from maintained counters, or for a search
-  // counted up to 10 000 matches.
+  // counted up to 1 000 matches.
   absl::StatusOr<int64_t> Count(const TicketFilter& filter);
 
   // Loads the ticket, lets `mutate` change it (or refuse with an error, or
   // leave it as it was), and writes the change with `mutate`'s outbox
-  // items, all in one transaction. `now` becomes update_time on a change.
-  absl::StatusOr<TicketRecord> Update(int64_t id, absl::Time now,
-                                      Mutator mutate);
+  // items, all in one transaction. The change's time becomes update_time;
+  // version goes up by one.
+  absl::StatusOr<TicketRecord> Update(int64_t id, Mutator mutate);
 
-  // Adds a note to an existing ticket (NOT_FOUND otherwise) with `items`.
+  // Adds a note (create_time stamped now) to an existing ticket (NOT_FOUND
+  // otherwise) with `items`.
   absl::StatusOr<NoteRecord> CreateNote(
       const NoteRecord& note,
       absl::FunctionRef<std::vector<OutboxItem>(const NoteRecord&)> emit);
@@ -100,13 +113,11 @@ class TicketStore final {
                                                     int64_t after_id,
                                                     int limit);
 
-  // Stamps escalate_time = now on up to `limit` OPEN tickets created at or
-  // before `cutoff` that never escalated, with each one's items, in one
-  // transaction. Returns the escalated tickets.
-  absl::StatusOr<std::vector<TicketRecord>> EscalateOverdue(absl::Time cutoff,
-                                                            absl::Time now,
-                                                            int limit,
-                                                            Emitter emit);
+  // Stamps escalate_time = now on up to `limit` OPEN tickets created at
+  // least `older_than` before now that never escalated, with each one's
+  // items, in one transaction. Returns the escalated tickets.
+  absl::StatusOr<std::vector<TicketRecord>> EscalateOverdue(
+      absl::Duration older_than, int limit, Emitter emit);
 
   // Inserts `tickets` (ids assigned) and their notes if the store has no
   // ticket yet; returns whether it did. No outbox items (demo data).
@@ -122,10 +133,11 @@ class TicketStore final {
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
  private:
-  TicketStore(std::unique_ptr<db::Database> writer,
+  TicketStore(const Clock* clock, std::unique_ptr<db::Database> writer,
               std::unique_ptr<db::Checkpointer> checkpointer,
               std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)),
+      : clock_(clock),
+        writer_(std::move(writer)),
         checkpointer_(std::move(checkpointer)),
         creates_(writer_.get(), &write_mu_),
         readers_(std::move(readers)) {}
@@ -140,7 +152,12 @@ class TicketStore final {
                              absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
+  // The time of a change: the clock's, but never before the previous one.
+  absl::Time NowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  const Clock* const clock_;
   absl::Mutex write_mu_;
+  absl::Time last_write_time_ ABSL_GUARDED_BY(write_mu_) = absl::InfinitePast();
   std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
   // Checkpoints writer_'s WAL off the write path; stops before it closes.
   const std::unique_ptr<db::Checkpointer> checkpointer_;

@@ -80,8 +80,10 @@ absl::Status GenerateUsers(const DatasetOptions& options) {
 }
 
 absl::Status GenerateTickets(const DatasetOptions& options) {
-  ASSIGN_OR_RETURN(auto store, ticket::TicketStore::Open(
-                                   PathIn(options.data_dir, "tickets.db")));
+  RealClock clock;
+  ASSIGN_OR_RETURN(auto store,
+                   ticket::TicketStore::Open(
+                       PathIn(options.data_dir, "tickets.db"), &clock));
   absl::BitGen bits;
   const int64_t last_user = std::max(options.users, 7);
   std::vector<ticket::TicketRecord> batch;
