@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/barrier.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "helpdesk/audit/v1/audit.grpc.pb.h"
@@ -362,6 +363,25 @@ TEST_F(TicketIntegrityTest, PagesOfLargeTicketsAreBoundedByBytes) {
   } while (!request.page_token().empty());
   EXPECT_EQ(seen.size(), static_cast<size_t>(kTickets));
   EXPECT_GT(pages, 2);  // 210 of 20 KB would be 4 MB: split by bytes
+}
+
+TEST_F(TicketIntegrityTest, NewestFirstHoldsWhenTheClockStepsBack) {
+  auto first = Create();
+  ASSERT_THAT(first, IsOk());
+  clock_.Advance(-absl::Hours(1));  // e.g. an NTP correction
+  auto second = Create();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_GE(google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                second->create_time()),
+            google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                first->create_time()));
+  grpc::ClientContext context;
+  Authorize(context, admin_);
+  tickets::v1::ListTicketsResponse page;
+  ASSERT_TRUE(stub_->ListTickets(&context, {}, &page).ok());
+  ASSERT_EQ(page.tickets_size(), 2);
+  EXPECT_EQ(page.tickets(0).id(), second->id());
+  EXPECT_EQ(page.tickets(1).id(), first->id());
 }
 
 class TicketEditLimitTest : public helpdesk::testing::HelpdeskFixture {};

@@ -284,6 +284,13 @@ TEST_F(TicketOutboxTest, DemoDataHasEveryStatusAndTwoOverdueTickets) {
     EXPECT_GE(*tickets_->store()->Count({.status = status}), 6);
   }
   EXPECT_GT(*tickets_->store()->Count({.assignee_id = 1}), 0);
+  // Listed newest first by create_time, as people read the list.
+  auto listed = tickets_->store()->List({}, 0, 100);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 24u);
+  for (size_t i = 1; i < listed->size(); ++i) {
+    EXPECT_GE((*listed)[i - 1].create_time, (*listed)[i].create_time) << i;
+  }
   auto sweep = Escalate();
   ASSERT_THAT(sweep, IsOk());
   EXPECT_EQ(sweep->escalated_count(), 2);
