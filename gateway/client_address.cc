@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,18 @@ std::string ClientAddress(absl::string_view peer_ip,
       std::max(0, static_cast<int>(chain.size()) - 1 - trusted_proxies);
   const std::string& client = chain[index];
   return IsIpAddress(client) ? client : std::string(peer_ip);
+}
+
+std::string ConnectionLimitKey(absl::string_view peer_ip) {
+  const std::string text(peer_ip);
+  unsigned char address[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET6, text.c_str(), address) != 1) return text;
+  for (size_t i = 8; i < sizeof address; ++i) address[i] = 0;
+  char network[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, address, network, sizeof network) == nullptr) {
+    return text;
+  }
+  return std::string(network) + "/64";
 }
 
 }  // namespace helpdesk::gateway

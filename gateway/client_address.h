@@ -20,6 +20,12 @@ std::string ClientAddress(absl::string_view peer_ip,
                           const std::vector<std::string>& forwarded_for,
                           int trusted_proxies);
 
+// Who a connection from `peer_ip` (the TCP peer, never X-Forwarded-For)
+// counts against for the per-client connection limit: an IPv4 address
+// itself, an IPv6 one by its /64 ("2001:db8:1:2::/64": one host, or one
+// customer, usually holds a whole /64). Anything else as it is.
+std::string ConnectionLimitKey(absl::string_view peer_ip);
+
 }  // namespace helpdesk::gateway
 
 #endif  // HELPDESK_GATEWAY_CLIENT_ADDRESS_H_

@@ -106,8 +106,13 @@ int HttpStatusFromCode(grpc::StatusCode code) {
   }
 }
 
-HttpError ErrorFromGrpc(const grpc::Status& status,
-                        absl::string_view retry_after_trailer) {
+namespace {
+
+// `http_status`, when set, is the answer's status as given (the gateway's
+// own refusals); else it is mapped from the code.
+HttpError MakeError(const grpc::Status& status,
+                    absl::string_view retry_after_trailer,
+                    std::optional<int> http_status) {
   google::rpc::Status body;
   if (status.error_details().empty() ||
       !body.ParseFromString(status.error_details())) {
@@ -124,16 +129,32 @@ HttpError ErrorFromGrpc(const grpc::Status& status,
         absl::SimpleAtoi(retry_after_trailer, &seconds) && seconds >= 0) {
       error.retry_after_seconds = seconds;
     }
+    if (!error.retry_after_seconds.has_value() && !http_status.has_value()) {
+      // Not a rate limit (those say when to retry): gRPC's own limits, e.g.
+      // "Received message larger than max". Retrying does not help, and
+      // "too many attempts" would mislead: an internal error.
+      error.http_status = 500;
+      body.set_message(absl::StrCat(
+          "a resource limit inside the service was exceeded (not a rate "
+          "limit): ",
+          status.error_message()));
+    }
   }
+  if (http_status.has_value()) error.http_status = *http_status;
   error.json_body = StatusJson(std::move(body));
   return error;
 }
 
+}  // namespace
+
+HttpError ErrorFromGrpc(const grpc::Status& status,
+                        absl::string_view retry_after_trailer) {
+  return MakeError(status, retry_after_trailer, std::nullopt);
+}
+
 HttpError ErrorFromStatus(const absl::Status& status,
                           std::optional<int> http_status) {
-  HttpError error = ErrorFromGrpc(rpc::ToGrpcStatus(status));
-  if (http_status.has_value()) error.http_status = *http_status;
-  return error;
+  return MakeError(rpc::ToGrpcStatus(status), "", http_status);
 }
 
 }  // namespace helpdesk::gateway

@@ -23,7 +23,8 @@ struct HttpError {
 // The HTTP status for a gRPC code, as grpc-gateway maps them:
 // OK 200, CANCELLED 499, UNKNOWN 500, INVALID_ARGUMENT 400,
 // DEADLINE_EXCEEDED 504, NOT_FOUND 404, ALREADY_EXISTS 409,
-// PERMISSION_DENIED 403, RESOURCE_EXHAUSTED 429, FAILED_PRECONDITION 400,
+// PERMISSION_DENIED 403, RESOURCE_EXHAUSTED 429 (but see ErrorFromGrpc),
+// FAILED_PRECONDITION 400,
 // ABORTED 409, OUT_OF_RANGE 400, UNIMPLEMENTED 501, INTERNAL 500,
 // UNAVAILABLE 503, DATA_LOSS 500, UNAUTHENTICATED 401.
 int HttpStatusFromCode(grpc::StatusCode code);
@@ -31,6 +32,9 @@ int HttpStatusFromCode(grpc::StatusCode code);
 // A backend's error. The details come from the status's binary
 // google.rpc.Status; Retry-After from its RetryInfo detail, else from the
 // `retry-after` trailer (`retry_after_trailer`, "" when absent).
+// RESOURCE_EXHAUSTED is a rate limit (429) only with one of those two;
+// without, it is one of gRPC's own limits (a message larger than the
+// maximum, ...) and answers 500, its message saying so.
 HttpError ErrorFromGrpc(const grpc::Status& status,
                         absl::string_view retry_after_trailer = "");
 

@@ -17,6 +17,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/status/error_details.h"
 #include "libs/text/utf8.h"
 
@@ -27,6 +28,7 @@ using ::google::protobuf::Descriptor;
 using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
 using ::google::protobuf::Reflection;
+using ::google::protobuf::util::TimeUtil;
 
 constexpr absl::string_view kStringFormWellKnownTypes[] = {
     "google.protobuf.Timestamp",
@@ -188,7 +190,74 @@ absl::Status SetScalar(Message* message, const FieldDescriptor* field,
   return BadValue(name, text, "settable from a URL");
 }
 
+// Why the Timestamp or Duration `value` is out of range, "" if it is not (or
+// is of another type).
+std::string TimeRangeViolation(const Message& value) {
+  const Descriptor* type = value.GetDescriptor();
+  const bool timestamp = type->full_name() == "google.protobuf.Timestamp";
+  if (!timestamp && type->full_name() != "google.protobuf.Duration") return "";
+  const FieldDescriptor* seconds_field = type->FindFieldByName("seconds");
+  const FieldDescriptor* nanos_field = type->FindFieldByName("nanos");
+  if (seconds_field == nullptr || nanos_field == nullptr) return "";
+  const int64_t seconds = value.GetReflection()->GetInt64(value, seconds_field);
+  const int32_t nanos = value.GetReflection()->GetInt32(value, nanos_field);
+  if (timestamp) {
+    if (seconds < TimeUtil::kTimestampMinSeconds ||
+        seconds > TimeUtil::kTimestampMaxSeconds || nanos < 0 ||
+        nanos > 999999999) {
+      return "is outside 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z";
+    }
+    return "";
+  }
+  if (seconds < TimeUtil::kDurationMinSeconds ||
+      seconds > TimeUtil::kDurationMaxSeconds || nanos < -999999999 ||
+      nanos > 999999999 || (seconds < 0 && nanos > 0) ||
+      (seconds > 0 && nanos < 0)) {
+    return "is outside -315576000000s .. 315576000000s";
+  }
+  return "";
+}
+
+void CollectTimeRangeViolations(const Message& message,
+                                const std::string& prefix,
+                                std::vector<FieldViolation>* violations) {
+  const Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string name = absl::StrCat(prefix, field->name());
+    auto check = [&](const Message& value, const std::string& path) {
+      std::string why = TimeRangeViolation(value);
+      if (!why.empty()) {
+        violations->push_back({path, std::move(why)});
+      } else {
+        CollectTimeRangeViolations(value, absl::StrCat(path, "."), violations);
+      }
+    };
+    if (!field->is_repeated()) {
+      check(reflection->GetMessage(message, field), name);
+      continue;
+    }
+    const int count = reflection->FieldSize(message, field);
+    for (int i = 0; i < count; ++i) {
+      check(reflection->GetRepeatedMessage(message, field, i),
+            absl::StrCat(name, "[", i, "]"));
+    }
+  }
+}
+
 }  // namespace
+
+absl::Status CheckTimeRanges(const Message& message) {
+  std::vector<FieldViolation> violations;
+  CollectTimeRangeViolations(message, "", &violations);
+  if (violations.empty()) return absl::OkStatus();
+  return InvalidArgumentWithViolations(
+      absl::StrCat("time out of range: ", violations.front().field, " ",
+                   violations.front().description),
+      violations);
+}
 
 absl::StatusOr<FieldPath> ResolveFieldPath(const Descriptor* message,
                                            absl::Span<const std::string> names,

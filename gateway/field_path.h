@@ -42,6 +42,13 @@ bool IsUrlSettable(const google::protobuf::FieldDescriptor* field);
 absl::Status SetFieldFromText(google::protobuf::Message* message,
                               const FieldPath& path, absl::string_view text);
 
+// INVALID_ARGUMENT with a google.rpc.BadRequest naming each field (e.g.
+// "start_time", "ticket.tags[1]") of `message`, at any depth, holding a
+// google.protobuf.Timestamp outside 0001-01-01 .. 9999-12-31 UTC or a
+// google.protobuf.Duration outside +-10000 years (or with nanos out of
+// range): values protobuf cannot print back as JSON. OK otherwise.
+absl::Status CheckTimeRanges(const google::protobuf::Message& message);
+
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(absl::string_view text);
 

@@ -132,6 +132,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   config.session = session;
   config.service_token = options.service_token;
   config.secure_cookies = options.secure_cookies;
+  config.session_idle_timeout = options.session_idle_timeout;
   config.trusted_proxies = options.trusted_proxies;
   config.backend_deadline = options.backend_deadline;
   config.max_stream_duration = options.max_stream_duration;
@@ -145,9 +146,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   http.max_body_bytes = options.max_body_bytes;
   http.max_header_bytes = options.max_header_bytes;
   http.idle_timeout = options.idle_timeout;
+  http.request_header_timeout = options.request_header_timeout;
   http.request_timeout = options.request_timeout;
   http.write_timeout = options.write_timeout;
   http.max_connections = options.max_connections;
+  http.max_connections_per_client = options.max_connections_per_client;
   ASSIGN_OR_RETURN(gateway->server_,
                    HttpServer::Start(std::move(http), gateway->handler_.get()));
   LogInfo("gateway_started",

@@ -36,6 +36,9 @@ struct GatewayOptions {
   // `Secure` on the session cookie; also the page scheme a same-origin
   // `Origin` is expected with (https, else http).
   bool secure_cookies = false;
+  // The session cookie's Max-Age when a successful answer to a request on
+  // the cookie renews it: the auth service's session idle timeout.
+  absl::Duration session_idle_timeout = absl::Minutes(30);
   // Reverse proxies in front of the gateway whose X-Forwarded-For entries
   // are trusted (0: the TCP peer is the client).
   int trusted_proxies = 0;
@@ -45,11 +48,14 @@ struct GatewayOptions {
   absl::Duration sse_heartbeat_interval = absl::Seconds(15);
   size_t max_body_bytes = 1 << 20;     // 413 beyond
   size_t max_header_bytes = 16 << 10;  // 431 beyond
+  // See HttpServerOptions for these.
   absl::Duration idle_timeout = absl::Seconds(60);
+  absl::Duration request_header_timeout = absl::Seconds(10);
   absl::Duration request_timeout = absl::Seconds(15);
   absl::Duration write_timeout = absl::Seconds(15);
   int io_threads = 2;
   int max_connections = 10000;
+  int max_connections_per_client = 512;  // 0: no limit
   // A FileDescriptorSet (//protos:helpdesk_descriptor_set) to read the
   // routes from; empty: the contracts linked into this binary.
   std::string descriptor_set_path;

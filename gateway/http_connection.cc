@@ -1,5 +1,6 @@
 #include "gateway/http_connection.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -13,12 +14,15 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "gateway/http_message.h"
+#include "gateway/http_server.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -35,6 +39,114 @@ constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 std::chrono::steady_clock::duration Chrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
+
+using Parser = http::request_parser<http::string_body>;
+
+void LimitParser(const HttpServerOptions& options, Parser& parser) {
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  parser.body_limit(options.max_body_bytes);
+}
+
+HttpRequest ToHttpRequest(http::request<http::string_body> message,
+                          const std::string& peer) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    request.headers.push_back(
+        {absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
+                                                 field.name_string().size())),
+         std::string(field.value())});
+  }
+  request.body = std::move(message.body());
+  request.peer_address = peer;
+  return request;
+}
+
+// The answer to a request that failed to read with `ec`: 400, 413 or 431
+// with a reason, or 0 when there is nobody to answer (the client left, or
+// was too slow).
+int RefusalStatus(const beast::error_code& ec, std::string* reason) {
+  if (ec == http::error::body_limit) {
+    *reason = "request body too large";
+    return 413;
+  }
+  if (ec == http::error::header_limit) {
+    *reason = "request headers too large";
+    return 431;
+  }
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::eof ||
+      ec == asio::error::connection_reset ||
+      ec == http::error::partial_message) {
+    return 0;
+  }
+  *reason = "malformed HTTP request";
+  return 400;
+}
+
+// The answer to a request whose head is `header`, before its body is read:
+// 501 or 400 with a reason, or 0 to go on. Transfer-Encoding must be
+// exactly `chunked`, once: Beast reads a request with any other coding as
+// having no body, so the body's bytes would be parsed as the next request
+// (request smuggling); HTTP/1.0 has no transfer codings.
+int HeaderRefusalStatus(const http::request_header<>& header,
+                        std::string* reason) {
+  int codings = 0;
+  bool chunked = true;
+  for (const auto& field : header) {
+    if (field.name() != http::field::transfer_encoding) continue;
+    ++codings;
+    const auto value = field.value();
+    chunked = chunked && absl::EqualsIgnoreCase(
+                             absl::StripAsciiWhitespace(
+                                 absl::string_view(value.data(), value.size())),
+                             "chunked");
+  }
+  if (codings == 0) return 0;
+  if (header.version() < 11) {
+    *reason = "Transfer-Encoding in an HTTP/1.0 request";
+    return 400;
+  }
+  if (codings > 1 || !chunked) {
+    *reason = "unsupported Transfer-Encoding: only chunked is implemented";
+    return 501;
+  }
+  return 0;
+}
+
+// A SyncReadStream over bytes that are all there, then end of stream.
+class BytesStream {
+ public:
+  explicit BytesStream(absl::string_view bytes) : bytes_(bytes) {}
+
+  template <typename MutableBufferSequence>
+  size_t read_some(const MutableBufferSequence& buffers,
+                   beast::error_code& ec) {
+    ec = {};
+    if (bytes_.empty()) {
+      ec = asio::error::eof;
+      return 0;
+    }
+    const size_t n =
+        asio::buffer_copy(buffers, asio::buffer(bytes_.data(), bytes_.size()));
+    bytes_.remove_prefix(n);
+    return n;
+  }
+
+  template <typename MutableBufferSequence>
+  size_t read_some(const MutableBufferSequence& buffers) {
+    beast::error_code ec;
+    const size_t n = read_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+  size_t remaining() const { return bytes_.size(); }
+
+ private:
+  absl::string_view bytes_;
+};
 
 // The HttpExchange of one request: forwards to the connection's event loop.
 class Exchange final : public HttpExchange {
@@ -108,25 +220,57 @@ std::vector<std::shared_ptr<Connection>> ConnectionRegistry::Snapshot() {
   return result;
 }
 
+namespace {
+
+asio::ip::address Unmapped(asio::ip::address address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
+}  // namespace
+
+std::string PeerAddress(const asio::ip::address& peer) {
+  return Unmapped(peer).to_string();
+}
+
+const char* ConnectionRegistry::Admit(const std::string& client) {
+  absl::MutexLock lock(&mu);
+  if (admitted >= options.max_connections) return "server";
+  int& count = per_client[client];
+  if (options.max_connections_per_client > 0 &&
+      count >= options.max_connections_per_client) {
+    return "client";
+  }
+  ++count;
+  ++admitted;
+  return nullptr;
+}
+
+void ConnectionRegistry::Release(const std::string& client) {
+  --admitted;
+  auto it = per_client.find(client);
+  if (it != per_client.end() && --it->second <= 0) per_client.erase(it);
+}
+
 Connection::Connection(tcp::socket socket,
-                       std::shared_ptr<ConnectionRegistry> registry)
+                       std::shared_ptr<ConnectionRegistry> registry,
+                       std::string client)
     : stream_(std::move(socket)),
       registry_(std::move(registry)),
+      client_(std::move(client)),
+      accepted_(std::chrono::steady_clock::now()),
       keepalive_timer_(stream_.get_executor()) {
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
-  if (!ec) {
-    auto address = endpoint.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    }
-    peer_ = address.to_string();
-  }
+  if (!ec) peer_ = PeerAddress(endpoint.address());
 }
 
 Connection::~Connection() {
   absl::MutexLock lock(&registry_->mu);
   registry_->open.erase(this);
+  if (holds_slot_) registry_->Release(client_);
 }
 
 void Connection::Start() {
@@ -151,7 +295,12 @@ void Connection::WaitForRequest() {
     ReadHeader();
     return;
   }
-  stream_.expires_after(Chrono(registry_->options.idle_timeout));
+  if (requests_ == 0) {
+    stream_.expires_at(accepted_ +
+                       Chrono(registry_->options.request_header_timeout));
+  } else {
+    stream_.expires_after(Chrono(registry_->options.idle_timeout));
+  }
   stream_.async_read_some(
       buffer_.prepare(kReadChunk),
       [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -167,10 +316,12 @@ void Connection::WaitForRequest() {
 void Connection::ReadHeader() {
   state_ = State::kReading;
   parser_.emplace();
-  parser_->header_limit(
-      static_cast<std::uint32_t>(registry_->options.max_header_bytes));
-  parser_->body_limit(registry_->options.max_body_bytes);
-  stream_.expires_after(Chrono(registry_->options.request_timeout));
+  LimitParser(registry_->options, *parser_);
+  const auto now = std::chrono::steady_clock::now();
+  request_deadline_ = now + Chrono(registry_->options.request_timeout);
+  const auto head_deadline = (requests_ == 0 ? accepted_ : now) +
+                             Chrono(registry_->options.request_header_timeout);
+  stream_.expires_at(std::min(head_deadline, request_deadline_));
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -184,6 +335,12 @@ void Connection::OnHeader(beast::error_code ec) {
     return;
   }
   const auto& header = parser_->get();
+  std::string reason;
+  if (const int status = HeaderRefusalStatus(header, &reason); status != 0) {
+    version_ = header.version();
+    Refuse(status, reason);
+    return;
+  }
   if (header.version() >= 11 &&
       beast::iequals(header[http::field::expect], "100-continue")) {
     asio::async_write(
@@ -201,6 +358,7 @@ void Connection::OnHeader(beast::error_code ec) {
 }
 
 void Connection::ReadBody() {
+  stream_.expires_at(request_deadline_);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) {
                      self->OnRequest(ec);
@@ -216,17 +374,8 @@ void Connection::OnRequest(beast::error_code ec) {
   parser_.reset();
   keep_alive_ = message.keep_alive();
   version_ = message.version();
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  for (const auto& field : message) {
-    request.headers.push_back(
-        {absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
-                                                 field.name_string().size())),
-         std::string(field.value())});
-  }
-  request.body = std::move(message.body());
-  request.peer_address = peer_;
+  ++requests_;
+  HttpRequest request = ToHttpRequest(std::move(message), peer_);
   state_ = State::kHandling;
   stream_.expires_never();
   registry_->handler->Handle(std::move(request),
@@ -234,24 +383,16 @@ void Connection::OnRequest(beast::error_code ec) {
 }
 
 void Connection::Refuse(beast::error_code ec) {
-  int status = 0;
   std::string reason;
-  if (ec == http::error::body_limit) {
-    status = 413;
-    reason = "request body too large";
-  } else if (ec == http::error::header_limit) {
-    status = 431;
-    reason = "request headers too large";
-  } else if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-             ec == asio::error::operation_aborted || ec == asio::error::eof ||
-             ec == asio::error::connection_reset ||
-             ec == http::error::partial_message) {
+  const int status = RefusalStatus(ec, &reason);
+  if (status == 0) {
     Close();  // the client left, or was too slow: nobody to answer
     return;
-  } else {
-    status = 400;
-    reason = "malformed HTTP request";
   }
+  Refuse(status, reason);
+}
+
+void Connection::Refuse(int status, const std::string& reason) {
   keep_alive_ = false;
   HttpResponse response = registry_->handler->Refuse(status, reason);
   response.close_connection = true;
@@ -439,6 +580,11 @@ void Connection::ArmKeepalive() {
 void Connection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  {
+    absl::MutexLock lock(&registry_->mu);
+    if (holds_slot_) registry_->Release(client_);
+    holds_slot_ = false;
+  }
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.close();
@@ -452,6 +598,43 @@ void Connection::Close() {
     on_client_gone_ = nullptr;
     gone();
   }
+}
+
+// The same reads as a Connection's (ReadHeader, then ReadBody on the same
+// parser and buffer), synchronously over `input`.
+ParsedHttpRequest ParseHttpRequest(absl::string_view input,
+                                   const HttpServerOptions& options,
+                                   const std::string& peer_address) {
+  ParsedHttpRequest result;
+  if (input.empty()) return result;  // the connection closes idle
+  BytesStream stream(input);
+  beast::flat_buffer buffer;
+  Parser parser;
+  LimitParser(options, parser);
+  beast::error_code ec;
+  http::read_header(stream, buffer, parser, ec);
+  if (!ec) {
+    result.refusal_status =
+        HeaderRefusalStatus(parser.get(), &result.refusal_reason);
+    if (result.refusal_status != 0) {
+      result.outcome = ParsedHttpRequest::Outcome::kRefused;
+      return result;
+    }
+    http::read(stream, buffer, parser, ec);
+  }
+  if (ec) {
+    result.refusal_status = RefusalStatus(ec, &result.refusal_reason);
+    result.outcome = result.refusal_status == 0
+                         ? ParsedHttpRequest::Outcome::kClosed
+                         : ParsedHttpRequest::Outcome::kRefused;
+    return result;
+  }
+  http::request<http::string_body> message = parser.release();
+  result.outcome = ParsedHttpRequest::Outcome::kRequest;
+  result.keep_alive = message.keep_alive();
+  result.consumed = input.size() - stream.remaining() - buffer.size();
+  result.request = ToHttpRequest(std::move(message), peer_address);
+  return result;
 }
 
 }  // namespace helpdesk::gateway

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -26,8 +27,12 @@ namespace helpdesk::gateway {
 
 class Connection;
 
+// The peer's address as text (IPv4-mapped IPv6 as IPv4).
+std::string PeerAddress(const boost::asio::ip::address& peer);
+
 // What every connection of one server shares: settings, the handler, and
-// the register of open connections (for draining and stopping).
+// the register of open connections (for draining and stopping) with the
+// slots they hold (for the connection limits).
 struct ConnectionRegistry {
   HttpServerOptions options;
   HttpHandler* handler = nullptr;
@@ -36,9 +41,19 @@ struct ConnectionRegistry {
   absl::Mutex mu;
   absl::flat_hash_map<Connection*, std::weak_ptr<Connection>> open
       ABSL_GUARDED_BY(mu);
+  int admitted ABSL_GUARDED_BY(mu) = 0;
+  absl::flat_hash_map<std::string, int> per_client ABSL_GUARDED_BY(mu);
 
   // The connections open now.
   std::vector<std::shared_ptr<Connection>> Snapshot();
+
+  // Takes a slot for a new connection of `client` (a ConnectionLimitKey,
+  // client_address.h), unless the
+  // server (max_connections) or that client (max_connections_per_client)
+  // has none left: then "server" or "client", and nothing is taken.
+  const char* Admit(const std::string& client);
+  // Gives back a slot Admit took.
+  void Release(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
 // One client connection: reads requests one after another (keep-alive),
@@ -49,8 +64,10 @@ struct ConnectionRegistry {
 // the asynchronous operations in flight (shared_from_this).
 class Connection final : public std::enable_shared_from_this<Connection> {
  public:
+  // `client`: the key whose slot (ConnectionRegistry::Admit) the connection
+  // holds until it closes.
   Connection(boost::asio::ip::tcp::socket socket,
-             std::shared_ptr<ConnectionRegistry> registry);
+             std::shared_ptr<ConnectionRegistry> registry, std::string client);
   ~Connection();
 
   // Registers the connection and waits for its first request.
@@ -93,6 +110,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnRequest(boost::beast::error_code ec);
   void Refuse(boost::beast::error_code ec);
+  // Answers `status` (HttpHandler::Refuse) and closes.
+  void Refuse(int status, const std::string& reason);
   void OnResponseWritten(boost::beast::error_code ec);
   void LingeringClose();
   void Discard();
@@ -104,6 +123,14 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   boost::beast::tcp_stream stream_;
   std::shared_ptr<ConnectionRegistry> registry_;
   std::string peer_;
+  std::string client_;  // its slot in registry_, while holds_slot_
+  bool holds_slot_ = true;
+  const std::chrono::steady_clock::time_point accepted_;
+  // Requests read so far: the first head must arrive within
+  // request_header_timeout of the accept, later ones may idle first.
+  int requests_ = 0;
+  // The whole request (head and body) must have arrived by then.
+  std::chrono::steady_clock::time_point request_deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<
       boost::beast::http::request_parser<boost::beast::http::string_body>>

@@ -16,6 +16,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
 
 namespace helpdesk::gateway {
@@ -63,6 +64,17 @@ TEST(ClientAddressTest, GarbageEntriesFallBackToThePeer) {
   EXPECT_EQ(ClientAddress("10.0.0.9", {"evil; drop"}, 1), "10.0.0.9");
 }
 
+TEST(ClientAddressTest, ConnectionLimitKeyIsTheIpv4AddressOrTheIpv6Slash64) {
+  EXPECT_EQ(ConnectionLimitKey("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(ConnectionLimitKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64");
+  EXPECT_EQ(ConnectionLimitKey("2001:db8:1:2::1"),
+            ConnectionLimitKey("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(ConnectionLimitKey("2001:db8:1:2::1"),
+            ConnectionLimitKey("2001:db8:1:3::1"));
+  EXPECT_EQ(ConnectionLimitKey("::1"), "::/64");
+}
+
 HttpRequest Request(const std::string& method,
                     std::vector<HttpHeader> headers) {
   HttpRequest request;
@@ -72,19 +84,42 @@ HttpRequest Request(const std::string& method,
   return request;
 }
 
-TEST(OriginPolicyTest, CsrfOnlyForStateChangingCookieRequestsFromOthers) {
+TEST(OriginPolicyTest, CsrfForStateChangingRequestsFromOtherOrigins) {
   OriginPolicy policy({"https://app.example.com/"});
-  const HttpRequest foreign_post =
-      Request("POST", {{"origin", "https://evil.example"}});
-  EXPECT_TRUE(policy.IsForgedCookieRequest(foreign_post, true));
-  EXPECT_FALSE(policy.IsForgedCookieRequest(foreign_post, false));
-  EXPECT_FALSE(policy.IsForgedCookieRequest(
-      Request("GET", {{"origin", "https://evil.example"}}), true));
-  EXPECT_FALSE(policy.IsForgedCookieRequest(
-      Request("POST", {{"origin", "https://app.example.com"}}), true));
-  EXPECT_FALSE(policy.IsForgedCookieRequest(Request("POST", {}), true));
-  EXPECT_TRUE(policy.IsForgedCookieRequest(
-      Request("PATCH", {{"origin", "null"}}), true));
+  for (const char* method : {"POST", "PATCH", "PUT", "DELETE"}) {
+    EXPECT_TRUE(policy.IsCrossSiteStateChange(
+        Request(method, {{"origin", "https://evil.example"}})))
+        << method;
+  }
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(
+      Request("GET", {{"origin", "https://evil.example"}})));
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"origin", "https://app.example.com"}})));
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(Request("POST", {})));
+  EXPECT_TRUE(
+      policy.IsCrossSiteStateChange(Request("PATCH", {{"origin", "null"}})));
+  // Two Origins: no browser sends that.
+  EXPECT_TRUE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"origin", "https://app.example.com"},
+                       {"origin", "https://evil.example"}})));
+}
+
+TEST(OriginPolicyTest, WithoutOriginFetchMetadataDecides) {
+  OriginPolicy policy({"https://app.example.com"});
+  EXPECT_TRUE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"sec-fetch-site", "cross-site"}})));
+  EXPECT_TRUE(policy.IsCrossSiteStateChange(
+      Request("DELETE", {{"sec-fetch-site", " Cross-Site "}})));
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"sec-fetch-site", "same-origin"}})));
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"sec-fetch-site", "none"}})));
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(
+      Request("GET", {{"sec-fetch-site", "cross-site"}})));
+  // An allowed Origin wins over what Fetch Metadata says.
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"origin", "https://app.example.com"},
+                       {"sec-fetch-site", "cross-site"}})));
 }
 
 TEST(OriginPolicyTest, OwnOriginIsSameOriginNotAllowListed) {
@@ -94,24 +129,23 @@ TEST(OriginPolicyTest, OwnOriginIsSameOriginNotAllowListed) {
       {{"host", "desk.example:8080"}, {"origin", "http://desk.example:8080"}});
   EXPECT_TRUE(policy.IsSameOrigin(own, "http://desk.example:8080"));
   EXPECT_TRUE(policy.IsSameOrigin(own, "http://DESK.example:8080"));
-  EXPECT_FALSE(policy.IsForgedCookieRequest(own, true));
+  EXPECT_FALSE(policy.IsCrossSiteStateChange(own));
   EXPECT_FALSE(policy.IsAllowed("http://desk.example:8080"));  // no CORS
   EXPECT_FALSE(policy.IsSameOrigin(own, "https://desk.example:8080"));
   EXPECT_FALSE(policy.IsSameOrigin(own, "http://desk.example"));
   EXPECT_FALSE(policy.IsSameOrigin(own, "http://desk.example:8080/"));
   EXPECT_FALSE(policy.IsSameOrigin(own, "http://desk.example:8080.evil"));
-  EXPECT_TRUE(policy.IsForgedCookieRequest(
-      Request("POST", {{"host", "desk.example:8080"},
-                       {"origin", "http://evil.example"}}),
-      true));
+  EXPECT_TRUE(policy.IsCrossSiteStateChange(Request(
+      "POST",
+      {{"host", "desk.example:8080"}, {"origin", "http://evil.example"}})));
   // Two Host headers: ambiguous, so not the same origin.
   EXPECT_FALSE(policy.IsSameOrigin(
       Request("POST", {{"host", "evil.example"}, {"host", "desk.example"}}),
       "http://evil.example"));
   // Without a Host there is nothing to be the same as.
   EXPECT_FALSE(policy.IsSameOrigin(Request("POST", {}), "http://"));
-  EXPECT_TRUE(policy.IsForgedCookieRequest(
-      Request("POST", {{"origin", "http://desk.example:8080"}}), true));
+  EXPECT_TRUE(policy.IsCrossSiteStateChange(
+      Request("POST", {{"origin", "http://desk.example:8080"}})));
 }
 
 TEST(OriginPolicyTest, BehindTlsTheOwnOriginIsHttps) {
@@ -180,7 +214,29 @@ TEST(ErrorMappingTest, RetryAfterFromRetryInfoRoundedUp) {
 TEST(ErrorMappingTest, RetryAfterFromTheTrailerWithoutRetryInfo) {
   HttpError error = ErrorFromGrpc(
       grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy"), "7");
+  EXPECT_EQ(error.http_status, 429);
   EXPECT_EQ(error.retry_after_seconds, 7);
+}
+
+TEST(ErrorMappingTest, RateLimitFromABackendIs429) {
+  HttpError error = ErrorFromGrpc(rpc::ToGrpcStatus(
+      ResourceExhaustedRetryAfter("too many attempts", absl::Seconds(30))));
+  EXPECT_EQ(error.http_status, 429);
+  EXPECT_EQ(error.retry_after_seconds, 30);
+  EXPECT_THAT(error.json_body, HasSubstr(R"("message":"too many attempts")"));
+}
+
+// gRPC's own RESOURCE_EXHAUSTED (message size limits, ...) says nothing of
+// when to retry: it is no rate limit, and not "too many attempts".
+TEST(ErrorMappingTest, ResourceExhaustedWithoutRetryInfoIs500) {
+  HttpError error = ErrorFromGrpc(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                   "Received message larger than max (5000000 vs. 4194304)"));
+  EXPECT_EQ(error.http_status, 500);
+  EXPECT_EQ(error.retry_after_seconds, std::nullopt);
+  EXPECT_THAT(error.json_body, HasSubstr(R"("code":8)"));
+  EXPECT_THAT(error.json_body, HasSubstr("not a rate limit"));
+  EXPECT_THAT(error.json_body, HasSubstr("Received message larger than max"));
 }
 
 TEST(ErrorMappingTest, BodyIsAGoogleRpcStatus) {
@@ -203,9 +259,10 @@ TEST(ErrorMappingTest, UnknownDetailTypesAreDropped) {
 }
 
 TEST(ErrorMappingTest, ExplicitHttpStatusForGatewayErrors) {
-  EXPECT_EQ(
-      ErrorFromStatus(absl::ResourceExhaustedError("too big"), 413).http_status,
-      413);
+  HttpError error =
+      ErrorFromStatus(absl::ResourceExhaustedError("too big"), 413);
+  EXPECT_EQ(error.http_status, 413);
+  EXPECT_EQ(error.json_body, R"({"code":8,"message":"too big","details":[]})");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,11 +16,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "boost/asio.hpp"
 #include "boost/beast/core.hpp"
+#include "gateway/client_address.h"
 #include "gateway/http_connection.h"
 #include "gateway/http_message.h"
 #include "libs/log/log.h"
@@ -30,6 +33,8 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+
+constexpr absl::Duration kRefusalLogInterval = absl::Seconds(10);
 
 }  // namespace
 
@@ -43,6 +48,24 @@ struct HttpServer::State {
   size_t next_context = 0;
   std::atomic<bool> accepting_stopped{false};
   std::atomic<bool> stopped{false};
+  // Refused connections since the last log line (only the acceptor's
+  // handler, on one thread, touches these).
+  int64_t refused_since_log = 0;
+  absl::Time last_refusal_log = absl::InfinitePast();
+
+  // Logs a connection refused because "server" or "client" is at its
+  // limit, at most one line per kRefusalLogInterval (a flood is many).
+  void NoteRefusal(absl::string_view limit, const std::string& client) {
+    ++refused_since_log;
+    const absl::Time now = absl::Now();
+    if (now - last_refusal_log < kRefusalLogInterval) return;
+    LogWarning("http_connections_refused",
+               {{"limit", std::string(limit)},
+                {"client", client},
+                {"refused", absl::StrCat(refused_since_log)}});
+    refused_since_log = 0;
+    last_refusal_log = now;
+  }
 
   void Accept() {
     asio::any_io_executor executor =
@@ -61,19 +84,23 @@ struct HttpServer::State {
             });
             return;
           }
-          bool full;
-          {
-            absl::MutexLock lock(&registry->mu);
-            full = static_cast<int>(registry->open.size()) >=
-                   registry->options.max_connections;
-          }
-          if (full || registry->draining.load()) {
+          const tcp::endpoint peer = socket.remote_endpoint(ec);
+          const std::string client =
+              ec ? "" : ConnectionLimitKey(PeerAddress(peer.address()));
+          // Null: admitted; "": closed without a log line (draining, or the
+          // peer already left); else the limit that refused it.
+          const char* refused =
+              (ec || registry->draining.load()) ? "" : registry->Admit(client);
+          if (refused != nullptr) {
+            // At once, without reading or answering: under a flood an
+            // answer would cost what the limit saves.
             beast::error_code ignored;
             socket.close(ignored);
+            if (*refused != '\0') NoteRefusal(refused, client);
           } else {
             socket.set_option(tcp::no_delay(true), ec);
-            auto connection =
-                std::make_shared<Connection>(std::move(socket), registry);
+            auto connection = std::make_shared<Connection>(std::move(socket),
+                                                           registry, client);
             asio::dispatch(connection->executor(),
                            [connection] { connection->Start(); });
           }

@@ -24,6 +24,11 @@ struct HttpServerOptions {
   size_t max_header_bytes = 16 << 10;  // larger: 431
   // A keep-alive connection may wait this long for its next request.
   absl::Duration idle_timeout = absl::Seconds(60);
+  // A new connection must have sent its first request head this long after
+  // it was accepted, and a later request's head must be complete this long
+  // after its first byte, or the connection closes without an answer (idle
+  // or slow connections must not hold slots; streams are not affected).
+  absl::Duration request_header_timeout = absl::Seconds(10);
   // Once its first byte arrived, a whole request (headers and body) must
   // arrive within this time, or the connection closes (slow clients).
   absl::Duration request_timeout = absl::Seconds(15);
@@ -32,6 +37,11 @@ struct HttpServerOptions {
   absl::Duration write_timeout = absl::Seconds(15);
   // Connections beyond this are closed as soon as they are accepted.
   int max_connections = 10000;
+  // So are those beyond this many open from one client address (the TCP
+  // peer's, never X-Forwarded-For; an IPv6 /64: ConnectionLimitKey in
+  // client_address.h), so that one client cannot take every slot; 0: no
+  // limit. Behind a reverse proxy every connection comes from the proxy.
+  int max_connections_per_client = 512;
 };
 
 // The answer side of one request. Exactly one of Respond() or a stream
@@ -73,8 +83,8 @@ class HttpHandler {
                       std::shared_ptr<HttpExchange> exchange) = 0;
 
   // The answer to a request the server refuses before handing it over
-  // (400 malformed, 413 body too large, 431 headers too large). The
-  // connection closes after it.
+  // (400 malformed, 413 body too large, 431 headers too large, 501 a
+  // Transfer-Encoding other than chunked). The connection closes after it.
   virtual HttpResponse Refuse(int status, absl::string_view reason) = 0;
 };
 
@@ -117,6 +127,28 @@ class HttpServer final {
   std::vector<std::thread> threads_;
   int port_ = 0;
 };
+
+// One request read from the bytes a client sends on a new connection, with
+// the reads, limits and refusals of HttpServer (for fuzzing and tests).
+struct ParsedHttpRequest {
+  enum class Outcome {
+    kRequest,  // `request` goes to the handler
+    kRefused,  // the server answers HttpHandler::Refuse and closes
+    kClosed,   // nothing, or not all, of a request: closed without answer
+  };
+  Outcome outcome = Outcome::kClosed;
+  HttpRequest request;      // kRequest
+  bool keep_alive = false;  // kRequest: another request may follow
+  size_t consumed = 0;      // kRequest: the bytes of `input` it took
+  int refusal_status = 0;   // kRefused: 400, 413, 431 or 501
+  std::string refusal_reason;
+};
+
+// The first request in `input`, all of the client's bytes before it closes
+// its side; with keep-alive the next request starts at `consumed`.
+ParsedHttpRequest ParseHttpRequest(absl::string_view input,
+                                   const HttpServerOptions& options,
+                                   const std::string& peer_address = "");
 
 }  // namespace helpdesk::gateway
 

@@ -34,6 +34,9 @@ ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "requests with the session cookie (CSRF).");
 ABSL_FLAG(bool, secure_cookies, false,
           "Mark the session cookie Secure (when served over HTTPS).");
+ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Minutes(30),
+          "Max-Age of the session cookie, renewed by every successful "
+          "request on it; match auth's --session_idle_timeout.");
 ABSL_FLAG(int, trusted_proxies, 0,
           "Reverse proxies in front whose X-Forwarded-For entries are "
           "trusted; 0: the TCP peer is the client.");
@@ -41,6 +44,17 @@ ABSL_FLAG(absl::Duration, backend_deadline, absl::Seconds(10),
           "Deadline of each backend call.");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20,
           "Largest request body; larger ones get 413.");
+ABSL_FLAG(int, max_connections_per_client, 512,
+          "Open connections one client address (the TCP peer; an IPv6 /64) "
+          "may hold; more are closed at once. 0: no limit. Behind a reverse "
+          "proxy every connection is the proxy's: raise it or use 0.");
+ABSL_FLAG(absl::Duration, request_header_timeout, absl::Seconds(10),
+          "A new connection's first request head must arrive within this "
+          "of the connect (a later one's within this of its first byte), or "
+          "the connection is closed.");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(60),
+          "A keep-alive connection waiting this long for its next request "
+          "is closed (event streams are not affected).");
 ABSL_FLAG(std::string, descriptor_set, "",
           "FileDescriptorSet to read the routes from; empty: the contracts "
           "built into this binary.");
@@ -67,10 +81,15 @@ int main(int argc, char** argv) {
   options.service_token = *token;
   options.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   options.secure_cookies = absl::GetFlag(FLAGS_secure_cookies);
+  options.session_idle_timeout = absl::GetFlag(FLAGS_session_idle_timeout);
   options.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   options.backend_deadline = absl::GetFlag(FLAGS_backend_deadline);
   options.max_body_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  options.max_connections_per_client =
+      absl::GetFlag(FLAGS_max_connections_per_client);
+  options.request_header_timeout = absl::GetFlag(FLAGS_request_header_timeout);
+  options.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
   options.descriptor_set_path = absl::GetFlag(FLAGS_descriptor_set);
 
   helpdesk::gateway::BackendChannels backends;

@@ -65,16 +65,21 @@ HttpResponse OriginPolicy::AnswerPreflight(const HttpRequest& request) const {
   return response;
 }
 
-bool OriginPolicy::IsForgedCookieRequest(const HttpRequest& request,
-                                         bool authenticated_by_cookie) const {
-  if (!authenticated_by_cookie) return false;
+bool OriginPolicy::IsCrossSiteStateChange(const HttpRequest& request) const {
   if (request.method == "GET" || request.method == "HEAD" ||
       request.method == "OPTIONS") {
     return false;
   }
-  std::optional<absl::string_view> origin = request.Header("origin");
-  return origin.has_value() && !IsAllowed(*origin) &&
-         !IsSameOrigin(request, *origin);
+  const std::vector<std::string> origins = request.HeaderValues("origin");
+  if (origins.size() > 1) return true;  // ambiguous: no browser sends two
+  if (origins.size() == 1) {
+    return !IsAllowed(origins[0]) && !IsSameOrigin(request, origins[0]);
+  }
+  // No Origin (older browsers on some requests): Fetch Metadata, if sent.
+  std::optional<absl::string_view> site = request.Header("sec-fetch-site");
+  return site.has_value() &&
+         absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(*site),
+                                "cross-site");
 }
 
 bool OriginPolicy::IsSameOrigin(const HttpRequest& request,

@@ -13,7 +13,7 @@ namespace helpdesk::gateway {
 
 // Which browser origins may use the API with credentials: CORS answers for
 // them (including preflights), and the CSRF rule that refuses a
-// state-changing request riding on the session cookie from any other origin.
+// state-changing request from any other origin.
 // Origins are compared exactly ("https://app.example.com", no path).
 //
 // Pages the gateway serves itself (the web console) are same-origin: their
@@ -50,12 +50,14 @@ class OriginPolicy final {
   // with several Host headers has none).
   bool IsSameOrigin(const HttpRequest& request, absl::string_view origin) const;
 
-  // True when the request changes state (not GET, HEAD or OPTIONS), is
-  // authenticated by the session cookie, and names an Origin that is
-  // neither allowed nor the gateway's own: a cross-site request forgery to
-  // refuse with 403.
-  bool IsForgedCookieRequest(const HttpRequest& request,
-                             bool authenticated_by_cookie) const;
+  // True when the request changes state (not GET, HEAD or OPTIONS) and
+  // comes from another site: its Origin (exactly one) is neither allowed nor
+  // the gateway's own, it has several Origin headers, or, without an Origin,
+  // it says `Sec-Fetch-Site: cross-site`. A cross-site request forgery to
+  // refuse with 403, whatever authenticates it: without a cookie too (login
+  // CSRF signs the victim in as the attacker), and with a bearer token (a
+  // foreign page cannot send one anyway, as its preflight is refused).
+  bool IsCrossSiteStateChange(const HttpRequest& request) const;
 
  private:
   absl::flat_hash_set<std::string> allowed_;

@@ -9,6 +9,8 @@
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -108,6 +110,19 @@ HttpResponse BackendErrorResponse(const grpc::Status& status,
       ErrorFromGrpc(status, TrailerValue(context, "retry-after")));
 }
 
+// Exactly one Content-Type whose media type is application/json (any
+// parameters, e.g. `; charset=utf-8`; case-insensitive). A body of another
+// type is refused even when it would parse: HTML forms and `text/plain`
+// fetches cross sites without a CORS preflight, JSON does not.
+bool IsJsonContentType(const HttpRequest& request) {
+  const std::vector<std::string> types = request.HeaderValues("content-type");
+  if (types.size() != 1) return false;
+  absl::string_view media_type = types[0];
+  media_type =
+      absl::StripAsciiWhitespace(media_type.substr(0, media_type.find(';')));
+  return absl::EqualsIgnoreCase(media_type, kJson);
+}
+
 }  // namespace
 
 // One request in flight: what its answer and its log line need.
@@ -150,15 +165,18 @@ struct RequestHandler::Exchange {
 // One unary backend call; owns itself and is deleted when the call is over.
 class RequestHandler::UnaryCall final : public grpc::ClientUnaryReactor {
  public:
+  // `cookie_token`: the session token when the request rode on the cookie
+  // (renewed on success), else empty.
   UnaryCall(const HandlerConfig* config, const Route& route,
             std::shared_ptr<grpc::ClientContext> context,
             std::unique_ptr<Transcoder> transcoder,
-            std::shared_ptr<Exchange> exchange)
+            std::shared_ptr<Exchange> exchange, std::string cookie_token)
       : config_(config),
         route_(route),
         context_(std::move(context)),
         transcoder_(std::move(transcoder)),
-        exchange_(std::move(exchange)) {}
+        exchange_(std::move(exchange)),
+        cookie_token_(std::move(cookie_token)) {}
 
   void Start(grpc::GenericStub* stub, grpc::ByteBuffer request) {
     request_ = std::move(request);
@@ -199,6 +217,15 @@ class RequestHandler::UnaryCall final : public grpc::ClientUnaryReactor {
       if (logout) {
         response.AddHeader("Set-Cookie",
                            ExpiredSessionCookie(config_->secure_cookies));
+      } else if (!cookie_token_.empty()) {
+        // A sliding session: in use, the cookie lives another idle timeout
+        // (the backend session slides the same way, and still ends at its
+        // absolute lifetime, after which the cookie only earns a 401).
+        response.AddHeader(
+            "Set-Cookie",
+            SessionCookie(cookie_token_,
+                          absl::ToInt64Seconds(config_->session_idle_timeout),
+                          config_->secure_cookies));
       }
       return response;
     }
@@ -234,6 +261,7 @@ class RequestHandler::UnaryCall final : public grpc::ClientUnaryReactor {
   std::shared_ptr<grpc::ClientContext> context_;
   std::unique_ptr<Transcoder> transcoder_;
   std::shared_ptr<Exchange> exchange_;
+  const std::string cookie_token_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
@@ -317,7 +345,7 @@ void RequestHandler::Forward(std::shared_ptr<Exchange> exchange,
 
   // Who is calling: an Authorization header wins over the session cookie.
   std::string authorization;
-  bool by_cookie = false;
+  std::string cookie_token;
   if (std::optional<absl::string_view> header =
           request.Header(auth::kAuthorizationKey)) {
     authorization = std::string(*header);
@@ -326,14 +354,24 @@ void RequestHandler::Forward(std::shared_ptr<Exchange> exchange,
     if (std::optional<std::string> sid =
             FindCookie(*cookies, kSessionCookieName)) {
       authorization = absl::StrCat("Bearer ", *sid);
-      by_cookie = true;
+      cookie_token = *std::move(sid);
     }
   }
-  if (config_.origins->IsForgedCookieRequest(request, by_cookie)) {
-    exchange->Send(GatewayError(
-        absl::StatusCode::kPermissionDenied,
-        "cross-site request refused: the Origin is not allowed to use the "
-        "session cookie"));
+  // CSRF, with or without a cookie: a forged login signs the victim in as
+  // the attacker.
+  if (config_.origins->IsCrossSiteStateChange(request)) {
+    exchange->Send(
+        GatewayError(absl::StatusCode::kPermissionDenied,
+                     "cross-site request refused: state-changing requests "
+                     "are accepted from this site and allowed origins only"));
+    return;
+  }
+  if (!request.body.empty() && !IsJsonContentType(request)) {
+    exchange->Send(
+        GatewayError(absl::StatusCode::kInvalidArgument,
+                     "unsupported media type: a request body must be sent with "
+                     "Content-Type: application/json",
+                     415));
     return;
   }
 
@@ -412,8 +450,9 @@ void RequestHandler::Forward(std::shared_ptr<Exchange> exchange,
     return;
   }
 
-  auto* call = new UnaryCall(&config_, route, std::move(context),
-                             std::move(transcoder), std::move(exchange));
+  auto* call =
+      new UnaryCall(&config_, route, std::move(context), std::move(transcoder),
+                    std::move(exchange), std::move(cookie_token));
   call->Start(stub, std::move(payload));
 }
 
@@ -431,9 +470,17 @@ void RequestHandler::CheckReadiness(std::shared_ptr<Exchange> exchange) {
 }
 
 HttpResponse RequestHandler::Refuse(int status, absl::string_view reason) {
-  const absl::StatusCode code = status == 400
-                                    ? absl::StatusCode::kInvalidArgument
-                                    : absl::StatusCode::kResourceExhausted;
+  absl::StatusCode code;
+  switch (status) {
+    case 400:
+      code = absl::StatusCode::kInvalidArgument;
+      break;
+    case 501:
+      code = absl::StatusCode::kUnimplemented;
+      break;
+    default:  // 413, 431
+      code = absl::StatusCode::kResourceExhausted;
+  }
   HttpResponse response = GatewayError(code, reason, status);
   LogInfo("http", {{"method", "-"},
                    {"route", "-"},

@@ -44,6 +44,10 @@ struct HandlerConfig {
   SessionRpcs session;
   std::string service_token;
   bool secure_cookies = false;
+  // A successful answer to a request that rode on the session cookie renews
+  // the cookie for this long (the auth service's idle timeout), so that an
+  // active browser session does not end at the Max-Age set at login.
+  absl::Duration session_idle_timeout = absl::Minutes(30);
   int trusted_proxies = 0;
   absl::Duration backend_deadline = absl::Seconds(10);
   absl::Duration max_stream_duration = absl::Minutes(30);
@@ -53,7 +57,8 @@ struct HandlerConfig {
 
 // The gateway's request path (Envoy's transcoder filter): health endpoints,
 // the web console's static files, CORS preflight, routing (404/405), the
-// session cookie and CSRF rule, transcoding, the backend call with the generic
+// CSRF rule (403) and the JSON media type (415), the session cookie (renewed
+// on success), transcoding, the backend call with the generic
 // stub (callback API: no thread waits for a backend), the answer (errors as
 // google.rpc.Status JSON with grpc-gateway's HTTP statuses), and one access-log
 // line per request (method, route template, status, duration, request id; never

@@ -74,7 +74,8 @@ class SseEndToEndTest : public ::testing::Test {
     TestHttpClient client(gateway_->port());
     auto login =
         client.Send("POST", "/v1/auth/login",
-                    R"({"email":"usera@example.com","password":"demo123"})");
+                    R"({"email":"usera@example.com","password":"demo123"})",
+                    {{"Content-Type", "application/json"}});
     ASSERT_THAT(login, IsOk());
     ASSERT_EQ(login->status, 200);
     const std::string cookie = *login->Header("set-cookie");
@@ -163,6 +164,30 @@ TEST_F(SseEndToEndTest, IdleStreamsGetKeepAliveComments) {
   OpenStream(client);
   ASSERT_THAT(client.ReadStreamHead(), IsOk());
   EXPECT_THAT(client.ReadStreamUntil(": keep-alive\n\n"), IsOk());
+}
+
+// The header and idle timeouts are for connections that have asked for
+// nothing (yet): an open stream outlives them many times over.
+TEST_F(SseEndToEndTest, StreamsOutliveTheHeaderAndIdleTimeouts) {
+  GatewayOptions options;
+  options.service_token = kServiceToken;
+  options.sse_heartbeat_interval = absl::Milliseconds(200);
+  options.request_header_timeout = absl::Milliseconds(50);
+  options.idle_timeout = absl::Milliseconds(50);
+  gateway_.reset();
+  auto gateway = Gateway::Start(options, backend_);
+  ASSERT_THAT(gateway, IsOk());
+  gateway_ = std::move(*gateway);
+
+  TestHttpClient client(gateway_->port());
+  OpenStream(client);
+  ASSERT_THAT(client.ReadStreamHead(), IsOk());
+  // Three keep-alive comments in a row: 600 ms of silence from the backend.
+  ASSERT_THAT(client.ReadStreamUntil(
+                  ": keep-alive\n\n: keep-alive\n\n: keep-alive\n\n"),
+              IsOk());
+  CreateNotification(3, "Still listening");
+  EXPECT_THAT(client.ReadStreamUntil("Still listening"), IsOk());
 }
 
 TEST_F(SseEndToEndTest, ClientLeavingCancelsTheBackendStream) {

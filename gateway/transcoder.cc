@@ -132,6 +132,11 @@ absl::Status Transcoder::BuildRequest(absl::string_view body,
   if (absl::Status status = ApplyQuery(query, bindings); !status.ok()) {
     return status;
   }
+  // protobuf's JSON parser accepts Timestamps whose UTC offset carries them
+  // past year 9999 (or before year 1): refuse what the backends cannot use.
+  if (absl::Status status = CheckTimeRanges(*request_); !status.ok()) {
+    return status;
+  }
   return DeriveUpdateMask(body);
 }
 
@@ -166,6 +171,9 @@ absl::Status Transcoder::ApplyQuery(absl::string_view query,
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> params =
       ParseQueryString(query);
   if (!params.ok()) return params.status();
+  // Singular fields set so far: a second value would silently replace the
+  // first (`?pageSize=1&pageSize=2`, or both spellings of one name).
+  std::vector<FieldPath> singular_set;
   for (const auto& [name, value] : *params) {
     if (route_.body == "*") {
       return InvalidArgumentWithViolations(
@@ -196,6 +204,17 @@ absl::Status Transcoder::ApplyQuery(absl::string_view query,
           absl::StrCat("query parameter \"", name,
                        "\" names a field a URL cannot set"),
           {{FieldPathName(*path), "not settable from a query parameter"}});
+    }
+    if (!path->back()->is_repeated()) {
+      if (std::find(singular_set.begin(), singular_set.end(), *path) !=
+          singular_set.end()) {
+        return InvalidArgumentWithViolations(
+            absl::StrCat("query parameter \"", name,
+                         "\" is given more than once; the field is not "
+                         "repeated"),
+            {{FieldPathName(*path), "set more than once"}});
+      }
+      singular_set.push_back(*path);
     }
     if (absl::Status status = SetFieldFromText(request_.get(), *path, value);
         !status.ok()) {

@@ -226,6 +226,63 @@ TEST_F(TranscoderTest, BadQueryParametersAreInvalidArgument) {
   }
 }
 
+TEST_F(TranscoderTest, SingularQueryParameterGivenTwiceIsInvalidArgument) {
+  for (const char* target :
+       {"/v1/auditEvents?pageSize=1&pageSize=2",
+        "/v1/auditEvents?page_size=1&pageSize=1",
+        "/v1/auditEvents?pageSize=1&action=a&pageSize=1"}) {
+    SCOPED_TRACE(target);
+    auto request = Build<audit::v1::ListAuditEventsRequest>("GET", target);
+    EXPECT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(request.status().message(), HasSubstr("more than once"));
+    std::optional<google::rpc::BadRequest> bad =
+        GetBadRequest(request.status());
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->field_violations(0).field(), "page_size");
+  }
+  EXPECT_THAT(Build<audit::v1::ListAuditEventsRequest>(
+                  "GET", "/v1/auditEvents?pageSize=1&pageSize=2")
+                  .status()
+                  .message(),
+              HasSubstr("\"pageSize\""));
+}
+
+// protobuf's JSON parser takes a UTC offset that moves a Timestamp past
+// 9999-12-31T23:59:59Z (or before year 1); its printer then fails.
+TEST_F(TranscoderTest, OutOfRangeTimestampsInTheQueryAreInvalidArgument) {
+  for (const char* target : {
+           "/v1/auditEvents?startTime=10000-01-01T00:00:00Z",
+           "/v1/auditEvents?startTime=9999-12-31T23:59:59-01:00",
+           "/v1/auditEvents?endTime=0001-01-01T00:00:00%2B01:00",
+       }) {
+    SCOPED_TRACE(target);
+    auto request = Build<audit::v1::ListAuditEventsRequest>("GET", target);
+    EXPECT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument));
+    ASSERT_TRUE(GetBadRequest(request.status()).has_value());
+  }
+  auto request = Build<audit::v1::ListAuditEventsRequest>(
+      "GET", "/v1/auditEvents?startTime=9999-12-31T23:59:59-01:00");
+  EXPECT_EQ(GetBadRequest(request.status())->field_violations(0).field(),
+            "start_time");
+  EXPECT_THAT(Build<audit::v1::ListAuditEventsRequest>(
+                  "GET", "/v1/auditEvents?startTime=9999-12-31T23:59:59Z"),
+              IsOk());
+}
+
+TEST_F(TranscoderTest, OutOfRangeTimestampsInTheBodyAreInvalidArgument) {
+  auto request = Build<tickets::v1::CreateTicketRequest>(
+      "POST", "/v1/tickets",
+      R"({"title":"t","body":"b","createTime":"9999-12-31T23:59:59-01:00"})");
+  EXPECT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument));
+  std::optional<google::rpc::BadRequest> bad = GetBadRequest(request.status());
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->field_violations(0).field(), "ticket.create_time");
+  EXPECT_THAT(Build<tickets::v1::CreateTicketRequest>(
+                  "POST", "/v1/tickets",
+                  R"({"title":"t","createTime":"10000-01-01T00:00:00Z"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(TranscoderTest, BadValuesNameTheFieldInABadRequest) {
   auto request = Build<audit::v1::ListAuditEventsRequest>(
       "GET", "/v1/auditEvents?pageSize=x");

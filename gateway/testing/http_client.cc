@@ -72,9 +72,15 @@ struct TestHttpClient::Impl {
   }
 };
 
-TestHttpClient::TestHttpClient(int port, absl::Duration timeout)
+TestHttpClient::TestHttpClient(int port, absl::Duration timeout,
+                               const std::string& source_address)
     : impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
+  if (!source_address.empty()) {
+    impl_->socket.open(tcp::v4());
+    impl_->socket.bind(
+        tcp::endpoint(asio::ip::make_address(source_address), 0));
+  }
   impl_->socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
                                       static_cast<unsigned short>(port)));
 }

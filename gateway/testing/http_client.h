@@ -28,7 +28,10 @@ struct TestResponse {
 // thread-safe.
 class TestHttpClient final {
  public:
-  explicit TestHttpClient(int port, absl::Duration timeout = absl::Seconds(10));
+  // Connects to 127.0.0.1:`port`, from `source_address` (e.g. "127.0.0.2":
+  // all of 127.0.0.0/8 is loopback) when given. Throws if it cannot.
+  explicit TestHttpClient(int port, absl::Duration timeout = absl::Seconds(10),
+                          const std::string& source_address = "");
   ~TestHttpClient();
 
   // Sends a request (headers as name/value pairs) and reads the response.
