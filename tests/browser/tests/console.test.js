@@ -128,17 +128,18 @@ describe('web console', () => {
   });
 
   test('an expired session (401) returns to sign-in and back', async () => {
-    const { page } = await open();
+    const { context, page } = await open();
+    // Every signed-in response renews the sliding cookie: let the page's
+    // first requests answer before the cookie goes, or one still in flight
+    // would bring it back.
+    const settled = Promise.all([
+      page.waitForResponse((r) => r.url().includes('/v1/notifications:unreadCount')),
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/tickets'),
+    ]);
     await signIn(page, 'userd@example.com');
     await page.getByRole('heading', { level: 1, name: 'My tickets' }).waitFor();
-    // The session ends on the server, behind the page's back. (Clearing the
-    // cookie jar alone could race with a response still in flight, which
-    // renews the sliding cookie.)
-    await page.evaluate(() => fetch('/v1/auth/logout', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: '{}',
-    }));
+    await settled;
+    await context.clearCookies();
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await page.getByText('Your session has ended. Please sign in again.').waitFor();
