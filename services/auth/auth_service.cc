@@ -98,9 +98,11 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
       page_tokens_(options_.page_token_key),
       login_ip_limiter_(
           LimiterOptions(options_.login_per_ip, options_.rate_limits), clock),
-      login_email_limiter_(
-          LimiterOptions(options_.login_per_email, options_.rate_limits),
-          clock),
+      password_attempts_({.per_account = options_.login_per_email,
+                          .address_memory = options_.login_address_memory,
+                          .ceiling = options_.login_per_email_ceiling,
+                          .enabled = options_.rate_limits},
+                         clock),
       register_ip_limiter_(
           LimiterOptions(options_.register_per_ip, options_.rate_limits),
           clock),
@@ -166,16 +168,17 @@ absl::StatusOr<v1::LoginResponse> AuthServiceImpl::DoLogin(
   }
   std::vector<FieldViolation> ignored;
   const std::string email = NormalizeEmail(request.email(), &ignored);
+  const std::string address = ClientAddress(context);
   // Every attempt counts per address; per account only failed ones do, so
-  // someone signing in correctly from several tabs is never limited.
-  constexpr char kTooManyFailures[] =
-      "too many failed sign-in attempts for this account";
+  // someone signing in correctly from several tabs is never limited, and
+  // an account's spent budget refuses only the addresses that failed for
+  // it, so a guesser elsewhere cannot lock the owner out. Unknown emails
+  // go through the same limits and the same hashing work.
   RETURN_IF_ERROR(login_ip_limiter_.Acquire(
-      ClientAddress(context), "too many sign-in attempts from this address"));
-  RETURN_IF_ERROR(login_email_limiter_.Check(email, kTooManyFailures));
+      address, "too many sign-in attempts from this address"));
+  RETURN_IF_ERROR(password_attempts_.Admit(email, address));
   const auto failed = [&] {
-    // Refused only when the budget is already spent: nothing more to count.
-    login_email_limiter_.Acquire(email, kTooManyFailures).IgnoreError();
+    password_attempts_.RecordFailure(email, address);
     return absl::UnauthenticatedError(kBadCredentials);
   };
 
@@ -326,6 +329,11 @@ absl::StatusOr<Principal> AuthServiceImpl::LocalResolver::Resolve(
     absl::string_view token) {
   ASSIGN_OR_RETURN(ResolvedSession session, service_->ResolveToken(token));
   return session.principal;
+}
+
+void AuthServiceImpl::SessionCache::Forget(absl::string_view token) {
+  cache_.Forget(token);
+  if (listener_) listener_(token);
 }
 
 absl::Status AuthServiceImpl::SeedDemoAccounts() {

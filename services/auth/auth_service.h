@@ -2,7 +2,9 @@
 #define HELPDESK_SERVICES_AUTH_AUTH_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -14,6 +16,7 @@
 #include "libs/paging/page_token.h"
 #include "libs/ratelimit/rate_limiter.h"
 #include "services/auth/auth_store.h"
+#include "services/auth/password_attempts.h"
 #include "services/auth/password_hasher.h"
 
 namespace helpdesk::auth {
@@ -22,7 +25,13 @@ struct AuthServiceOptions {
   PasswordHasher::Params argon2;
   SessionPolicy sessions;
   ratelimit::RateLimit login_per_ip{10, absl::Minutes(10)};
+  // Failed sign-ins per account. Once spent, only addresses without a
+  // failure for that account in the last login_address_memory may try it
+  // (PasswordAttemptLimiter), up to login_per_email_ceiling failures from
+  // all addresses together.
   ratelimit::RateLimit login_per_email{5, absl::Minutes(10)};
+  absl::Duration login_address_memory = absl::Minutes(10);
+  ratelimit::RateLimit login_per_email_ceiling{20, absl::Minutes(10)};
   ratelimit::RateLimit register_per_ip{5, absl::Hours(1)};
   bool rate_limits = true;
   // How long token_resolver() trusts a resolved token. Logout and login
@@ -88,6 +97,16 @@ class AuthServiceImpl final
   // here.
   TokenResolver* token_resolver() { return &cached_resolver_; }
 
+  // Sets the function called with the token of each session that ends
+  // through this service (Logout; Login revoking the presented token), once
+  // the end is committed and token_resolver() forgot the token: helpdeskd
+  // ends that session's open watch streams with it. Runs on the handler's
+  // thread and must not block. Set it before serving (it is not
+  // synchronized with calls). Sessions that expire are not reported.
+  void OnSessionEnded(std::function<void(absl::string_view token)> listener) {
+    cached_resolver_.SetListener(std::move(listener));
+  }
+
  private:
   class LocalResolver final : public TokenResolver {
    public:
@@ -96,6 +115,27 @@ class AuthServiceImpl final
 
    private:
     AuthServiceImpl* service_;
+  };
+
+  // The cache behind token_resolver(). Forget() is called wherever a
+  // session ends in this process: it drops the token from the cache, then
+  // tells the OnSessionEnded listener.
+  class SessionCache final : public TokenResolver {
+   public:
+    SessionCache(TokenResolver* inner, const Clock* clock,
+                 CachingTokenResolver::Options options)
+        : cache_(inner, clock, options) {}
+    absl::StatusOr<Principal> Resolve(absl::string_view token) override {
+      return cache_.Resolve(token);
+    }
+    void Forget(absl::string_view token);
+    void SetListener(std::function<void(absl::string_view)> listener) {
+      listener_ = std::move(listener);
+    }
+
+   private:
+    CachingTokenResolver cache_;
+    std::function<void(absl::string_view)> listener_;
   };
 
   absl::StatusOr<v1::User> DoRegister(grpc::ServerContext& context,
@@ -115,10 +155,10 @@ class AuthServiceImpl final
   const PasswordHasher hasher_;
   const paging::PageTokenCodec page_tokens_;
   ratelimit::RateLimiter login_ip_limiter_;
-  ratelimit::RateLimiter login_email_limiter_;
+  PasswordAttemptLimiter password_attempts_;
   ratelimit::RateLimiter register_ip_limiter_;
   LocalResolver local_resolver_{this};
-  CachingTokenResolver cached_resolver_;
+  SessionCache cached_resolver_;
 };
 
 }  // namespace helpdesk::auth

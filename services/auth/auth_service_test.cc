@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "SQLiteCpp/Database.h"
@@ -37,6 +38,21 @@ using ::testing::ElementsAre;
 using ::testing::Pair;
 
 constexpr char kServiceToken[] = "test-service-token-0123456789abcdef";
+// Client addresses for the lockout tests (RFC 5737 documentation ranges).
+constexpr char kAttackerAddress[] = "203.0.113.7";
+constexpr char kOwnerAddress[] = "198.51.100.2";
+
+// The BadRequest field violations of `status` as (field, description).
+std::vector<std::pair<std::string, std::string>> Violations(
+    const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> violations;
+  if (auto bad_request = GetBadRequest(status)) {
+    for (const auto& violation : bad_request->field_violations()) {
+      violations.emplace_back(violation.field(), violation.description());
+    }
+  }
+  return violations;
+}
 
 // Cheap Argon2id parameters: the tests exercise the logic, not the cost.
 PasswordHasher::Params TestArgon2(uint32_t iterations = 1) {
@@ -63,6 +79,8 @@ class AuthServiceTest : public ::testing::Test {
     options.service.argon2 = argon2;
     options.service.page_token_key = "test-key";
     options.service.login_per_email = {5, absl::Minutes(10)};
+    options.service.login_address_memory = absl::Minutes(10);
+    options.service.login_per_email_ceiling = {20, absl::Minutes(10)};
     options.service.login_per_ip = {10, absl::Minutes(10)};
     options.service.register_per_ip = {5, absl::Hours(1)};
     auto component = AuthComponent::Create(options, &clock_);
@@ -114,6 +132,16 @@ class AuthServiceTest : public ::testing::Test {
     request.set_password(password);
     return Call<v1::LoginRequest, v1::LoginResponse>(
         &AuthService::Stub::Login, request, presented, false, context);
+  }
+
+  // Login as relayed by the gateway for a client at `address`.
+  absl::StatusOr<v1::LoginResponse> LoginFrom(const std::string& address,
+                                              const std::string& email,
+                                              const std::string& password) {
+    grpc::ClientContext context;
+    context.AddMetadata(kServiceTokenKey, kServiceToken);
+    context.AddMetadata(kForwardedForKey, address);
+    return Login(email, password, "", &context);
   }
 
   absl::StatusOr<User> Me(const std::string& token) {
@@ -478,6 +506,158 @@ TEST_F(AuthServiceTest, AuditEventsWaitInTheOutboxWhileAuditIsAway) {
   }
   EXPECT_THAT(actions,
               ElementsAre("user.registered", "user.login", "user.logout"));
+}
+
+// Issue #16: someone guessing from one address must not lock the owner out
+// everywhere (OWASP: lockout as denial of service).
+TEST_F(AuthServiceTest, GuessesFromOneAddressDoNotLockTheOwnerOutElsewhere) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(LoginFrom(kAttackerAddress, "usera@example.com", "wrong-pass"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  EXPECT_THAT(LoginFrom(kOwnerAddress, "usera@example.com", "demo123"), IsOk());
+}
+
+TEST_F(AuthServiceTest, TheGuessingAddressStaysLimitedWithTheRightPassword) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(LoginFrom(kAttackerAddress, "usera@example.com", "wrong-pass"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  absl::Status limited =
+      LoginFrom(kAttackerAddress, "usera@example.com", "demo123").status();
+  EXPECT_THAT(limited, StatusIs(absl::StatusCode::kResourceExhausted,
+                                "too many failed sign-in attempts for this "
+                                "account"));
+  EXPECT_EQ(GetRetryDelay(limited), absl::Minutes(2));
+}
+
+TEST_F(AuthServiceTest, AfterTheWindowBothAddressesSignIn) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(LoginFrom(kAttackerAddress, "usera@example.com", "wrong-pass"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  ASSERT_THAT(LoginFrom(kAttackerAddress, "usera@example.com", "demo123"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  clock_.Advance(absl::Minutes(10));
+  EXPECT_THAT(LoginFrom(kAttackerAddress, "usera@example.com", "demo123"),
+              IsOk());
+  EXPECT_THAT(LoginFrom(kOwnerAddress, "usera@example.com", "demo123"), IsOk());
+}
+
+TEST_F(AuthServiceTest, PastTheBudgetAnotherAddressGetsOneGuessOnly) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(LoginFrom(kAttackerAddress, "usera@example.com", "wrong-pass"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  EXPECT_THAT(LoginFrom(kOwnerAddress, "usera@example.com", "wrong-pass"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(LoginFrom(kOwnerAddress, "usera@example.com", "demo123"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(AuthServiceTest, ManyGuessingAddressesMeetThePerAccountCeiling) {
+  // One failure from each of 20 addresses (the per-account ceiling), then
+  // the account is refused from everywhere, even with the right password.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_THAT(LoginFrom(absl::StrCat("192.0.2.", i), "usera@example.com",
+                          "wrong-pass"),
+                StatusIs(absl::StatusCode::kUnauthenticated))
+        << i;
+  }
+  EXPECT_THAT(LoginFrom(kOwnerAddress, "usera@example.com", "demo123"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_THAT(LoginFrom(kOwnerAddress, "usera@example.com", "demo123"), IsOk());
+}
+
+TEST_F(AuthServiceTest, UnknownEmailsAreLimitedExactlyLikeKnownOnes) {
+  // The same sequence against a real and a made-up account, each from its
+  // own pair of addresses (the per-address limit is shared): answers match.
+  std::vector<absl::Status> answers[2];
+  const char* emails[] = {"usera@example.com", "ghost@example.com"};
+  for (int e = 0; e < 2; ++e) {
+    const std::string attacker = absl::StrCat("203.0.113.", e);
+    const std::string owner = absl::StrCat("198.51.100.", e);
+    for (int i = 0; i < 6; ++i) {
+      answers[e].push_back(
+          LoginFrom(attacker, emails[e], "wrong-pass").status());
+    }
+    answers[e].push_back(LoginFrom(owner, emails[e], "wrong-pass").status());
+    answers[e].push_back(LoginFrom(owner, emails[e], "wrong-pass").status());
+  }
+  EXPECT_EQ(answers[0], answers[1]);
+  EXPECT_THAT(answers[0][5], StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(answers[0][6], StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(answers[0][7], StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(AuthServiceTest, AllWhitespacePasswordIsRejected) {
+  for (const std::string password : {"          ", "\t \t \t \t ",
+                                     "\u3000\u3000\u3000\u3000\u3000\u3000"
+                                     "\u3000\u3000"}) {
+    absl::Status status =
+        Register("spaces@example.com", "Name", password).status();
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(Violations(status),
+                ElementsAre(Pair("password", "must not be only whitespace")));
+  }
+  // Spaces inside a password are fine.
+  EXPECT_THAT(Register("spaces@example.com", "Name", "  two words  "), IsOk());
+}
+
+TEST_F(AuthServiceTest, CommonPasswordIsRejectedWhateverItsCase) {
+  for (const std::string password : {"password1", "PassWord1", "QWERTYUIOP"}) {
+    absl::Status status =
+        Register("common@example.com", "Name", password).status();
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(Violations(status),
+                ElementsAre(Pair("password", "is too common")));
+  }
+}
+
+TEST_F(AuthServiceTest, EmailsAreStoredInNfcWithTheirDomainMapped) {
+  // Decomposed "é" and an upper-case internationalised domain.
+  auto user = Register("Jose\u0301@B\u00DCCHER.de");
+  ASSERT_THAT(user, IsOk());
+  EXPECT_EQ(user->email(), "jos\u00E9@b\u00FCcher.de");
+  // The same address precomposed, in capitals, or with the domain in its
+  // ASCII (punycode) form is the same account.
+  EXPECT_THAT(Register("JOS\u00C9@xn--bcher-kva.de"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(Login("jos\u00E9@B\u00FCcher.DE", "correct horse"), IsOk());
+}
+
+TEST_F(AuthServiceTest, LookAlikeDomainsAreRejected) {
+  // Cyrillic "а" among Latin letters; the same in punycode; an all-Cyrillic
+  // "аррӏе" that reads as "apple".
+  for (const std::string email :
+       {"user@\u0430pple.com", "user@xn--pple-43d.com",
+        "user@\u0430\u0440\u0440\u04CF\u0435.com"}) {
+    absl::Status status = Register(email).status();
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << email;
+    ASSERT_EQ(Violations(status).size(), 1u) << email;
+    EXPECT_EQ(Violations(status)[0].first, "email");
+    EXPECT_THAT(Violations(status)[0].second,
+                ::testing::HasSubstr("look-alike"));
+  }
+}
+
+TEST_F(AuthServiceTest, SingleScriptInternationalDomainsAreAccepted) {
+  EXPECT_THAT(
+      Register("user@\u043F\u0440\u0438\u043C\u0435\u0440.\u0440\u0444"),
+      IsOk());  // пример.рф
+  EXPECT_THAT(Register("user@b\u00FCcher.de"), IsOk());
+  EXPECT_THAT(Register("user@\u4F8B\u3048.jp"), IsOk());  // 例え.jp
+}
+
+TEST_F(AuthServiceTest, DisplayNamesAreNfcWithoutBidiControls) {
+  auto user = Register("bidi@example.com", "\u202EJose\u0301 A\u200F");
+  ASSERT_THAT(user, IsOk());
+  EXPECT_EQ(user->name(), "Jos\u00E9 A");
+  absl::Status status =
+      Register("bidi2@example.com", "\u202E\u2066\u2069").status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Violations(status), ElementsAre(Pair("name", "is required")));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/auth/service_credential.h"
 #include "libs/clients/call_context.h"
@@ -89,10 +90,21 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   notification_options.service_token = service_token;
   notification_options.service.page_token_key =
       absl::StrCat("page-tokens:", service_token);
+  // Like every limiter: off for benchmarks, which open many streams per
+  // user.
+  if (!options.rate_limits) {
+    notification_options.watch.max_watchers_per_user = 0;
+  }
   ASSIGN_OR_RETURN(daemon->notifications_,
                    notification::NotificationComponent::Create(
                        notification_options, &daemon->clock_,
                        daemon->auth_->token_resolver()));
+  // A logout (or a login revoking the presented token) ends that session's
+  // watch streams at once, not at the next session check.
+  daemon->auth_->service()->OnSessionEnded(
+      [notifications = daemon->notifications_.get()](absl::string_view token) {
+        notifications->EndSessionWatches(token);
+      });
 
   jobs::JobsComponentOptions jobs_options;
   jobs_options.data_dir = options.data_dir;
@@ -159,6 +171,8 @@ void Helpdeskd::Shutdown(absl::Duration grace) {
   // Open watch streams end at once instead of holding the grace period.
   if (notifications_ != nullptr) notifications_->StopWatches();
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
+  // No call runs any more: auth may let go of the notification service.
+  if (auth_ != nullptr) auth_->service()->OnSessionEnded(nullptr);
   // Relays and background work stop after the last call.
   gateway_.reset();
   jobs_.reset();

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/service_credential.h"
@@ -32,6 +33,13 @@ ABSL_FLAG(std::string, notification_target, "",
 ABSL_FLAG(std::string, jobs_target, "", "Unused by notification.");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(30),
           "Time between heartbeats on WatchNotifications streams.");
+ABSL_FLAG(absl::Duration, session_check_interval, absl::Seconds(10),
+          "Time between re-checks of every WatchNotifications stream's "
+          "session; a stream outlives a logout by at most this plus the 2 s "
+          "token cache.");
+ABSL_FLAG(int, max_watch_streams_per_user, 16,
+          "Open WatchNotifications streams one user may hold; the next is "
+          "refused with RESOURCE_EXHAUSTED. 0: no cap.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "Time in-flight calls get to finish on SIGINT/SIGTERM.");
 
@@ -57,6 +65,19 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.service_token = service_token;
   options.watch.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  options.watch.session_check_interval =
+      absl::GetFlag(FLAGS_session_check_interval);
+  options.watch.max_watchers_per_user =
+      absl::GetFlag(FLAGS_max_watch_streams_per_user);
+  if (options.watch.heartbeat_interval <= absl::ZeroDuration() ||
+      options.watch.session_check_interval <= absl::ZeroDuration() ||
+      options.watch.max_watchers_per_user < 0) {
+    helpdesk::rpc::OkOrExit(
+        kProgram, absl::InvalidArgumentError(
+                      "--heartbeat_interval and --session_check_interval "
+                      "must be positive, --max_watch_streams_per_user "
+                      "at least 0"));
+  }
   helpdesk::rpc::CreateDataDirOrExit(kProgram, options.data_dir);
   auto component = helpdesk::rpc::ValueOrExit(
       kProgram, helpdesk::notification::NotificationComponent::Create(

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/status/status_macros.h"
 
@@ -49,6 +50,10 @@ NotificationComponent::~NotificationComponent() { StopWatches(); }
 
 void NotificationComponent::StopWatches() {
   hub_->Close(absl::UnavailableError("the server is shutting down; reconnect"));
+}
+
+void NotificationComponent::EndSessionWatches(absl::string_view session_token) {
+  hub_->EndSessionWatchers(session_token);
 }
 
 absl::StatusOr<std::unique_ptr<rpc::RpcServer>> NotificationComponent::Serve(

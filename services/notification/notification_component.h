@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
@@ -53,6 +54,13 @@ class NotificationComponent final {
   grpc::Service* service() { return service_.get(); }
 
   WatchHub* watch_hub() { return hub_.get(); }
+
+  // Ends, with UNAUTHENTICATED, the open watch streams of the session
+  // `session_token` at once. For a host that learns of ended sessions in
+  // process (helpdeskd: AuthServiceImpl::OnSessionEnded); elsewhere the
+  // hub's session rounds end them within options.watch's
+  // session_check_interval plus the resolver's cache ttl.
+  void EndSessionWatches(absl::string_view session_token);
 
   // Ends every open watch stream with UNAVAILABLE and refuses new ones.
   // Idempotent.

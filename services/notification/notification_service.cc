@@ -213,8 +213,15 @@ NotificationServiceImpl::WatchNotifications(
                        : principal.status(),
         context));
   }
-  return WatchReactor::Start(hub_, principal->user_id, *std::move(token),
-                             options_.max_queued_events);
+  absl::StatusOr<grpc::ServerWriteReactor<WatchNotificationsResponse>*>
+      reactor = WatchReactor::Start(hub_, principal->user_id, *std::move(token),
+                                    options_.max_queued_events);
+  if (!reactor.ok()) {
+    // With the context: a RetryInfo (the per-user cap) also goes out as a
+    // retry-after trailer.
+    return new RefusedWatch(rpc::ToGrpcStatus(reactor.status(), context));
+  }
+  return *reactor;
 }
 
 }  // namespace helpdesk::notification

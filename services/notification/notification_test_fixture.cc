@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -28,9 +29,12 @@ using ::helpdesk::notifications::v1::NotificationService;
 using ::helpdesk::notifications::v1::WatchNotificationsRequest;
 using ::helpdesk::notifications::v1::WatchNotificationsResponse;
 
-TestWatch::TestWatch(NotificationService::Stub* stub,
-                     const std::string& token) {
+TestWatch::TestWatch(NotificationService::Stub* stub, const std::string& token,
+                     absl::Duration deadline) {
   context_.AddMetadata("authorization", "Bearer " + token);
+  if (deadline != absl::InfiniteDuration()) {
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  }
   reader_ = stub->WatchNotifications(&context_, WatchNotificationsRequest());
   thread_ = std::thread([this] {
     WatchNotificationsResponse event;
@@ -69,6 +73,22 @@ std::optional<grpc::Status> TestWatch::WaitForEnd(absl::Duration timeout) {
   };
   mu_.AwaitWithTimeout(absl::Condition(&ended), timeout);
   return status_;
+}
+
+void ExpectHeartbeat(const std::optional<WatchNotificationsResponse>& event,
+                     int64_t unread_count) {
+  ASSERT_TRUE(event.has_value()) << "no event";
+  EXPECT_TRUE(event->has_heartbeat()) << event->DebugString();
+  EXPECT_EQ(event->unread_count(), unread_count);
+}
+
+bool WaitForWatcherCount(WatchHub* hub, int count, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (hub->watcher_count() != count) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
 }
 
 void NotificationTest::SetUp() {

@@ -22,6 +22,7 @@
 #include "libs/testing/temp_dir.h"
 #include "services/auth/auth_component.h"
 #include "services/notification/notification_component.h"
+#include "services/notification/watch_hub.h"
 
 namespace helpdesk::notification {
 
@@ -38,8 +39,10 @@ struct TestUser {
 // queue so that the test waits for events with a bound, never forever.
 class TestWatch final {
  public:
+  // A `deadline` after which the call ends, measured from now.
   TestWatch(notifications::v1::NotificationService::Stub* stub,
-            const std::string& token);
+            const std::string& token,
+            absl::Duration deadline = absl::InfiniteDuration());
   ~TestWatch();  // cancels and joins
 
   // The next event, or nullopt if none arrives within `timeout`.
@@ -63,6 +66,15 @@ class TestWatch final {
   std::thread thread_;
 };
 
+// Expects `event` to be a heartbeat carrying `unread_count`.
+void ExpectHeartbeat(
+    const std::optional<notifications::v1::WatchNotificationsResponse>& event,
+    int64_t unread_count);
+
+// Waits (bounded) until `hub` holds `count` watchers.
+bool WaitForWatcherCount(WatchHub* hub, int count,
+                         absl::Duration timeout = absl::Seconds(10));
+
 // A real auth service (demo accounts, cheap Argon2id) and the notification
 // service resolving tokens through it, each on its own loopback port, data
 // in a temp dir, time from a ManualClock.
@@ -72,8 +84,10 @@ class NotificationTest : public ::testing::Test {
   void TearDown() override;
 
   // (Re)starts the notification service (auth stays up).
-  void StartNotification(WatchHubOptions watch = WatchHubOptions{
-                             absl::Hours(1)});
+  // The default options leave heartbeats and session rounds to the tests.
+  void StartNotification(WatchHubOptions watch = {
+                             .heartbeat_interval = absl::Hours(1),
+                             .session_check_interval = absl::Hours(1)});
   void StopNotification();
 
   TestUser Login(const std::string& email);
@@ -113,8 +127,10 @@ class NotificationTest : public ::testing::Test {
       const TestUser& user, int64_t id);
   absl::Status Logout(const TestUser& user);
 
-  std::unique_ptr<TestWatch> Watch(const TestUser& user) {
-    return std::make_unique<TestWatch>(stub_.get(), user.token);
+  std::unique_ptr<TestWatch> Watch(
+      const TestUser& user,
+      absl::Duration deadline = absl::InfiniteDuration()) {
+    return std::make_unique<TestWatch>(stub_.get(), user.token, deadline);
   }
 
   helpdesk::testing::TempDir dir_;

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "helpdesk/notifications/v1/notifications.pb.h"
@@ -27,7 +28,8 @@ class Watcher {
   virtual ~Watcher() = default;
 
   virtual int64_t user_id() const = 0;
-  // The session token the stream was opened with, re-checked on heartbeats.
+  // The session token the stream was opened with: checked when the stream
+  // opens and on every session round, and matched by EndSessionWatchers().
   virtual const std::string& session_token() const = 0;
 
   // A notification created for the user, and the count after it.
@@ -44,19 +46,34 @@ class Watcher {
 
 struct WatchHubOptions {
   absl::Duration heartbeat_interval = absl::Seconds(30);
+  // How often every open stream's session is re-checked between heartbeat
+  // rounds (a heartbeat round checks too). It bounds how long a stream
+  // outlives a session that ended in another process (split mode): this
+  // interval plus the resolver's cache ttl.
+  absl::Duration session_check_interval = absl::Seconds(10);
+  // Open streams one user may hold at once; 0 means no cap. Enough for many
+  // tabs on several devices; one account cannot pin thousands.
+  int max_watchers_per_user = 16;
+  // The RetryInfo delay of a stream refused for the cap (the gateway turns
+  // it into 429 with Retry-After).
+  absl::Duration cap_retry_after = absl::Seconds(30);
 };
 
 // The in-process fan-out from notification changes to the open
 // WatchNotifications streams of each user.
 //
 // Handlers publish after their store change commits; the hub hands the event
-// to every watcher of that user. One worker thread, owned by the hub, does
-// all blocking work for watchers, so that gRPC callback threads never wait
-// on SQLite or on the auth service: it reads the opening unread count of
-// each new watcher, and every `heartbeat_interval` (real time) it
-// re-resolves each watcher's session token through `resolver` — ending the
-// stream with UNAUTHENTICATED once the session is gone — and sends a
-// heartbeat with the current count. Tests call SendHeartbeats() directly.
+// to every watcher of that user. It admits at most `max_watchers_per_user`
+// open streams per user. One worker thread, owned by the hub, does all
+// blocking work for watchers, so that gRPC callback threads never wait on
+// SQLite or on the auth service: for each new watcher it checks the session
+// and reads the opening unread count; every `session_check_interval` (real
+// time) it re-resolves each watcher's session token through `resolver`,
+// ending the stream with UNAUTHENTICATED once the session is gone; and
+// every `heartbeat_interval` it does the same and sends a heartbeat with the
+// current count. When the session ends in this process (helpdeskd's logout),
+// EndSessionWatchers() ends its streams at once. Both rounds are public, so
+// tests can run them by hand.
 //
 // `read_count` and `resolver` must outlive the hub; so must every watcher's
 // gRPC server (stop it first). Thread-safe.
@@ -70,9 +87,12 @@ class WatchHub final {
   WatchHub(const WatchHub&) = delete;
   WatchHub& operator=(const WatchHub&) = delete;
 
-  // Registers a new watcher; the worker soon sends its opening count. After
-  // Close(), ends it at once with the close status instead.
-  void Add(std::shared_ptr<Watcher> watcher);
+  // Registers a new watcher; the worker soon checks its session and sends
+  // its opening count. Refuses it (and keeps nothing) with the close status
+  // after Close(), and with RESOURCE_EXHAUSTED plus a RetryInfo when its
+  // user already holds max_watchers_per_user streams. A watcher holds its
+  // slot until Remove(), however its stream ends.
+  absl::Status Add(std::shared_ptr<Watcher> watcher);
   // Forgets a watcher (when its call is done). Unknown ones are ignored.
   void Remove(const Watcher* watcher);
 
@@ -81,6 +101,16 @@ class WatchHub final {
       UnreadCount unread);
   // The user's unread count changed for another reason (read marks).
   void PublishUnreadCount(int64_t user_id, UnreadCount unread);
+
+  // Ends, with UNAUTHENTICATED, every stream opened with `session_token`
+  // (its session ended in this process); other sessions' streams, the same
+  // user's included, stay open. Returns how many it ended.
+  int EndSessionWatchers(absl::string_view session_token);
+
+  // One session round on the calling thread: re-resolves every watcher's
+  // session (once per token) and ends the streams whose session is gone.
+  // The worker runs it every session_check_interval.
+  void CheckSessions();
 
   // One heartbeat round on the calling thread: session check and count for
   // every watcher. The worker runs it every heartbeat_interval.
@@ -94,8 +124,13 @@ class WatchHub final {
 
  private:
   std::vector<std::shared_ptr<Watcher>> WatchersOf(int64_t user_id) const;
+  std::vector<std::shared_ptr<Watcher>> AllWatchers() const;
+  // Ends the watchers whose session is gone; returns the others. When auth
+  // cannot answer, the rest are kept unchecked.
+  std::vector<std::shared_ptr<Watcher>> EndEndedSessions(
+      std::vector<std::shared_ptr<Watcher>> watchers);
   void RunWorker();
-  void SendOpeningCounts(const std::vector<std::weak_ptr<Watcher>>& watchers);
+  void OpenWatchers(const std::vector<std::weak_ptr<Watcher>>& watchers);
 
   const CountReader read_count_;
   auth::TokenResolver* const resolver_;
@@ -105,7 +140,8 @@ class WatchHub final {
   absl::flat_hash_map<int64_t, std::vector<std::shared_ptr<Watcher>>> by_user_
       ABSL_GUARDED_BY(mu_);
   int watcher_count_ ABSL_GUARDED_BY(mu_) = 0;
-  // Added but not yet sent their opening count (the worker's queue).
+  // Added but not yet checked and sent their opening count (the worker's
+  // queue).
   std::vector<std::weak_ptr<Watcher>> opening_ ABSL_GUARDED_BY(mu_);
   absl::Status close_status_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -8,26 +8,30 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/log/log.h"
 #include "libs/rpc/status_conversion.h"
+#include "libs/status/status_macros.h"
 
 namespace helpdesk::notification {
 
 using ::helpdesk::notifications::v1::Notification;
 using ::helpdesk::notifications::v1::WatchNotificationsResponse;
 
-grpc::ServerWriteReactor<WatchNotificationsResponse>* WatchReactor::Start(
-    WatchHub* hub, int64_t user_id, std::string session_token,
-    size_t max_queued_events) {
+absl::StatusOr<grpc::ServerWriteReactor<WatchNotificationsResponse>*>
+WatchReactor::Start(WatchHub* hub, int64_t user_id, std::string session_token,
+                    size_t max_queued_events) {
   std::shared_ptr<WatchReactor> reactor(new WatchReactor(
       hub, user_id, std::move(session_token), max_queued_events));
+  // Refused: gRPC never sees this reactor, and it goes with `reactor`.
+  RETURN_IF_ERROR(hub->Add(reactor));
+  // Accepted: the hub may already write to it (gRPC holds such operations
+  // until the reactor is returned).
   reactor->self_ = reactor;
-  WatchReactor* raw = reactor.get();
-  hub->Add(std::move(reactor));
-  return raw;
+  return reactor.get();
 }
 
 WatchReactor::WatchReactor(WatchHub* hub, int64_t user_id,

@@ -9,6 +9,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "helpdesk/notifications/v1/notifications.pb.h"
@@ -23,15 +24,17 @@ namespace helpdesk::notification {
 // there for the policy) and are written one at a time, as gRPC allows one
 // write in flight; the next starts from OnWriteDone.
 //
-// Start() hands the reactor to gRPC and the hub; it frees itself once the
-// call is done and the hub has let go of it. Thread-safe.
+// Start() registers the reactor with the hub and hands it to gRPC; it frees
+// itself once the call is done and the hub has let go of it. Thread-safe.
 class WatchReactor final
     : public grpc::ServerWriteReactor<
           ::helpdesk::notifications::v1::WatchNotificationsResponse>,
       public Watcher {
  public:
-  static grpc::ServerWriteReactor<
-      ::helpdesk::notifications::v1::WatchNotificationsResponse>*
+  // The reactor for a new call, or the hub's refusal (see WatchHub::Add),
+  // for which the caller finishes the call itself.
+  static absl::StatusOr<grpc::ServerWriteReactor<
+      ::helpdesk::notifications::v1::WatchNotificationsResponse>*>
   Start(WatchHub* hub, int64_t user_id, std::string session_token,
         size_t max_queued_events);
 

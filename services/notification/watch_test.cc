@@ -29,23 +29,6 @@ using ::helpdesk::testing::IsOk;
 
 using WatchTest = NotificationTest;
 
-// Waits (bounded) until the hub holds `count` watchers.
-bool WaitForWatchers(WatchHub* hub, int count) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (hub->watcher_count() != count) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
-
-void ExpectHeartbeat(const std::optional<WatchNotificationsResponse>& event,
-                     int64_t unread_count) {
-  ASSERT_TRUE(event.has_value()) << "no event";
-  EXPECT_TRUE(event->has_heartbeat()) << event->DebugString();
-  EXPECT_EQ(event->unread_count(), unread_count);
-}
-
 TEST_F(WatchTest, StreamOpensWithTheUnreadCount) {
   ASSERT_THAT(Create(user_a_.id, 1), IsOk());
   ASSERT_THAT(Create(user_a_.id, 2), IsOk());
@@ -159,7 +142,7 @@ TEST_F(WatchTest, RevokedSessionEndsTheStreamUnauthenticated) {
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->error_code(), grpc::StatusCode::UNAUTHENTICATED);
   ExpectHeartbeat(watch_b->Next(), 0);  // B's session is fine
-  EXPECT_TRUE(WaitForWatchers(component_->watch_hub(), 1));
+  EXPECT_TRUE(WaitForWatcherCount(component_->watch_hub(), 1));
 }
 
 TEST_F(WatchTest, WatchNeedsASession) {
@@ -177,7 +160,7 @@ TEST_F(WatchTest, CancelledWatchIsForgotten) {
   auto status = watch->WaitForEnd();
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->error_code(), grpc::StatusCode::CANCELLED);
-  EXPECT_TRUE(WaitForWatchers(component_->watch_hub(), 0));
+  EXPECT_TRUE(WaitForWatcherCount(component_->watch_hub(), 0));
   // Publishing to nobody is fine.
   EXPECT_THAT(Create(user_a_.id, 1), IsOk());
 }

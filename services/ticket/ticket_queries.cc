@@ -1,14 +1,16 @@
 #include "services/ticket/ticket_queries.h"
 
+#include <sqlite3.h>
+
 #include <string>
 #include <vector>
 
 #include "SQLiteCpp/Statement.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -81,15 +83,62 @@ std::string Quote(absl::string_view term) {
   return quoted;
 }
 
-bool HasWordCharacter(absl::string_view term) {
-  for (char c : term) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-        static_cast<unsigned char>(c) >= 0x80) {
-      return true;
+// FTS5's own tokenizer as tickets_fts uses it (migrations.cc: unicode61
+// remove_diacritics 2), to tell which terms hold a token: which characters
+// are separators (punctuation, symbols, emoji, dashes, ...) is Unicode's
+// business, and a quoted term without a token is a phrase that matches
+// nothing, so `printer —` or `printer 😀` would find no ticket at all.
+// Its instances keep a scratch buffer: one call at a time.
+class Tokenizer {
+ public:
+  static Tokenizer& Get() {
+    static Tokenizer* tokenizer = new Tokenizer();
+    return *tokenizer;
+  }
+
+  // True when the tokenizer is not there (SQLite without FTS5, where no
+  // search works anyway): the term is kept.
+  bool HasToken(absl::string_view term) {
+    if (tokenizer_ == nullptr) return true;
+    absl::MutexLock lock(&mu_);
+    bool found = false;
+    api_.xTokenize(tokenizer_, &found, FTS5_TOKENIZE_QUERY, term.data(),
+                   static_cast<int>(term.size()), &OnToken);
+    return found;
+  }
+
+ private:
+  Tokenizer() {
+    if (sqlite3_open(":memory:", &db_) != SQLITE_OK) return;
+    fts5_api* fts5 = nullptr;
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT fts5(?1)", -1, &statement, nullptr) ==
+        SQLITE_OK) {
+      sqlite3_bind_pointer(statement, 1, &fts5, "fts5_api_ptr", nullptr);
+      sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+    void* context = nullptr;
+    if (fts5 == nullptr ||
+        fts5->xFindTokenizer(fts5, "unicode61", &context, &api_) != SQLITE_OK) {
+      return;
+    }
+    const char* args[] = {"remove_diacritics", "2"};
+    if (api_.xCreate(context, args, 2, &tokenizer_) != SQLITE_OK) {
+      tokenizer_ = nullptr;
     }
   }
-  return false;
-}
+
+  static int OnToken(void* found, int, const char*, int, int, int) {
+    *static_cast<bool*>(found) = true;
+    return SQLITE_DONE;  // one is enough
+  }
+
+  absl::Mutex mu_;
+  sqlite3* db_ = nullptr;  // owns what the tokenizer comes from; never closed
+  fts5_tokenizer api_ = {};
+  Fts5Tokenizer* tokenizer_ = nullptr;
+};
 
 }  // namespace
 
@@ -142,8 +191,11 @@ std::string SearchExpression(absl::string_view query) {
   std::vector<std::string> parts;
   for (absl::string_view term : absl::StrSplit(
            query, absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
-    // A term without letters or digits holds no token.
-    if (HasWordCharacter(term)) parts.push_back(absl::StrCat(Quote(term), "*"));
+    // A term without a token (only punctuation, symbols, ...) would match
+    // nothing.
+    if (Tokenizer::Get().HasToken(term)) {
+      parts.push_back(absl::StrCat(Quote(term), "*"));
+    }
   }
   return absl::StrJoin(parts, " AND ");
 }

@@ -44,8 +44,9 @@ int BindFilter(SQLite::Statement& query, const TicketFilter& filter);
 // The FTS5 MATCH expression for what a person typed: every whitespace-
 // separated term must appear as a word or a word prefix. Terms are quoted,
 // so FTS operators (AND, OR, NEAR, *, ^, :, parentheses, quotes) and SQL in
-// the input are only ever searched for, never interpreted. Empty when the
-// input has no terms.
+// the input are only ever searched for, never interpreted. Terms in which
+// FTS5 finds no word (only punctuation, symbols, emoji) are left out: they
+// would match nothing. Empty when no term is left.
 std::string SearchExpression(absl::string_view query);
 
 }  // namespace helpdesk::ticket

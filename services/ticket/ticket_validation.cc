@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "libs/text/bidi.h"
 #include "libs/text/utf8.h"
 
 namespace helpdesk::ticket {
@@ -18,12 +19,18 @@ struct TextRule {
   size_t max_characters = 0;
   bool allow_newlines = false;
   bool required = true;
+  // One-line fields shown inline among other people's text lose their
+  // bidirectional controls (text::StripBidiControls); bodies keep them.
+  bool strip_bidi_controls = false;
 };
 
 std::string Normalize(absl::string_view raw, absl::string_view field,
                       const TextRule& rule,
                       std::vector<FieldViolation>* violations) {
-  std::string text(absl::StripAsciiWhitespace(raw));
+  const std::string visible = rule.strip_bidi_controls
+                                  ? text::StripBidiControls(raw)
+                                  : std::string(raw);
+  std::string text(absl::StripAsciiWhitespace(visible));
   const std::string name(field);
   std::optional<size_t> characters = text::CodePointCount(text);
   if (!characters || text::HasControlCharacters(text, rule.allow_newlines)) {
@@ -55,7 +62,7 @@ std::string Normalize(absl::string_view raw, absl::string_view field,
 
 std::string NormalizeTitle(absl::string_view raw, absl::string_view field,
                            std::vector<FieldViolation>* violations) {
-  return Normalize(raw, field, {1, 15, 500, false, true}, violations);
+  return Normalize(raw, field, {1, 15, 500, false, true, true}, violations);
 }
 
 std::string NormalizeBody(absl::string_view raw, absl::string_view field,

@@ -57,5 +57,31 @@ TEST(TicketValidationTest, LongQueriesAreRefused) {
   EXPECT_EQ(violations.size(), 1u);
 }
 
+TEST(TicketValidationTest, TitleLosesBidiControls) {
+  std::vector<FieldViolation> violations;
+  // Shown inline ("#7 <title>", notifications), an override reverses what
+  // follows it: this title would read "Refund applied now".
+  EXPECT_EQ(NormalizeTitle("Refund \u202Edeilppa\u202C now", "t", &violations),
+            "Refund deilppa now");
+  EXPECT_EQ(
+      NormalizeTitle("\u2067Printer\u2069 \u200Ejams\u200F", "t", &violations),
+      "Printer jams");
+  EXPECT_TRUE(violations.empty());
+  NormalizeTitle(" \u202E\u2066 ", "ticket.title", &violations);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "ticket.title");
+  EXPECT_EQ(violations[0].description, "is required");
+}
+
+TEST(TicketValidationTest, BodiesAndNotesKeepBidiControlsAsTyped) {
+  // A body is its own paragraph in every view, so its controls cannot
+  // reorder anything around it; right-to-left writers may need them.
+  std::vector<FieldViolation> violations;
+  const std::string body = "\u05E9\u05DC\u05D5\u05DD \u2066ticket 7\u2069";
+  EXPECT_EQ(NormalizeBody(body, "ticket.body", &violations), body);
+  EXPECT_EQ(NormalizeNoteBody(body, "note.body", &violations), body);
+  EXPECT_TRUE(violations.empty());
+}
+
 }  // namespace
 }  // namespace helpdesk::ticket

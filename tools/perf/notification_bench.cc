@@ -188,6 +188,8 @@ int main(int argc, char** argv) {
   helpdesk::notification::NotificationComponentOptions options;
   options.data_dir = dir;
   options.service_token = kServiceToken;
+  // One user holds every idle watcher here.
+  options.watch.max_watchers_per_user = 0;
   auto component = helpdesk::notification::NotificationComponent::Create(
       options, &clock, &resolver);
   if (!component.ok()) {
