@@ -5,6 +5,7 @@ import { ApiError, describeError, get, onUnauthenticated, post } from './api.js'
 import { Bell } from './bell.js';
 import { focusHeading, h, replace } from './dom.js';
 import { current, match, navigate, route } from './router.js';
+import { forgetUsers } from './widgets.js';
 import { renderAdminTickets } from './pages/admin.js';
 import { renderAudit } from './pages/audit.js';
 import { renderInbox } from './pages/inbox.js';
@@ -71,6 +72,7 @@ function signedOut(message) {
   const next = current().path;
   state.user = null;
   bell.stop();
+  forgetUsers();
   updateChrome();
   announce(message || '', message ? 'warning' : 'info', true);
   navigate('/signin', next.startsWith('/signin') || next === '/' ? {} : { next }, { replace: true });

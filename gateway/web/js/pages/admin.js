@@ -3,8 +3,7 @@
 
 import { get, patch, post } from '../api.js';
 import { field, h, replace, select, STATUS_LABELS } from '../dom.js';
-import { Pager, admins, empty, errorBox, table } from '../widgets.js';
-import { ticketFilters, ticketRow } from './tickets.js';
+import { Pager, admins, empty, errorBox, table, ticketFilters, ticketRow } from '../widgets.js';
 
 const PAGE_SIZE = 15;
 const ASSIGNEE_FILTER = [['', 'Anyone'], ['me', 'Assigned to me'], ['unassigned', 'Unassigned']];

@@ -2,70 +2,9 @@
 
 import { get } from '../api.js';
 import { field, h, replace, select, time } from '../dom.js';
-import { Pager, empty, errorBox, table, userLabel, users } from '../widgets.js';
+import { ACTION_LABELS, Pager, actionLabel, describeChange, empty, errorBox, table, userLabel, users } from '../widgets.js';
 
 const PAGE_SIZE = 20;
-
-const ACTIONS = {
-  'user.registered': 'Registered',
-  'user.login': 'Signed in',
-  'user.logout': 'Signed out',
-  'ticket.created': 'Ticket created',
-  'ticket.edited': 'Ticket edited',
-  'ticket.status_changed': 'Status changed',
-  'ticket.assigned': 'Ticket assigned',
-  'ticket.unassigned': 'Ticket unassigned',
-  'note.created': 'Note added',
-  'ticket.escalated': 'Ticket escalated',
-};
-
-export function actionLabel(action) {
-  return ACTIONS[action] || action;
-}
-
-// Snapshot fields that name users, shown by name.
-const USER_FIELDS = { assigneeId: 'assignee', requesterId: 'requester', authorId: 'author' };
-// Shown first, in this order; ids of the entity itself are left out.
-const FIELD_ORDER = ['title', 'status', 'assigneeId', 'body'];
-const HIDDEN_FIELDS = new Set(['id', 'noteId', 'ticketId']);
-
-function valueText(value) {
-  if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'string') return value.length > 80 ? `${value.slice(0, 77)}…` : value;
-  return JSON.stringify(value);
-}
-
-function fieldText(key, value, directory) {
-  if (key in USER_FIELDS) {
-    const id = String(value ?? '0');
-    return id === '0' ? 'nobody' : userLabel(directory, id);
-  }
-  return valueText(value);
-}
-
-/**
- * The change an event records, from its before/after snapshots, e.g.
- * "status: OPEN → IN_PROGRESS" or "assignee: nobody → Admin A"; for a
- * creation, the new values.
- */
-export function describeChange(event, directory = null) {
-  const before = event.before || {};
-  const after = event.after || {};
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-    .filter((key) => !HIDDEN_FIELDS.has(key) && JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-    .sort((a, b) => {
-      const rank = (key) => (FIELD_ORDER.includes(key) ? FIELD_ORDER.indexOf(key) : FIELD_ORDER.length);
-      return rank(a) - rank(b) || a.localeCompare(b);
-    });
-  return keys
-    .map((key) => {
-      const name = USER_FIELDS[key] || key;
-      return key in before
-        ? `${name}: ${fieldText(key, before[key], directory)} → ${fieldText(key, after[key], directory)}`
-        : `${name}: ${fieldText(key, after[key], directory)}`;
-    })
-    .join('; ');
-}
 
 function entityCell(event, directory) {
   if (event.entityType === 'ticket' && event.entityId !== '0') {
@@ -85,7 +24,7 @@ export function renderAudit(ctx) {
   let filters = {};
 
   const actor = select([['', 'Anyone']], { className: 'input', name: 'actorId' });
-  const action = select([['', 'Any action'], ...Object.entries(ACTIONS)], { className: 'input', name: 'action' });
+  const action = select([['', 'Any action'], ...Object.entries(ACTION_LABELS)], { className: 'input', name: 'action' });
   const entityType = select([['', 'Any'], ['ticket', 'Ticket'], ['user', 'User']], { className: 'input', name: 'entityType' });
   const entityId = h('input', { type: 'text', className: 'input', name: 'entityId', inputMode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
 

@@ -4,9 +4,7 @@
 
 import { get, patch, post } from '../api.js';
 import { field, h, replace, select, statusBadge, time, STATUS_LABELS } from '../dom.js';
-import { admins, errorBox, users, userLabel } from '../widgets.js';
-import { BODY_WORDS, TITLE_WORDS, wordCounted } from './tickets.js';
-import { describeChange, actionLabel } from './audit.js';
+import { BODY_WORDS, TITLE_WORDS, actionLabel, admins, describeChange, errorBox, userLabel, users, wordCounted } from '../widgets.js';
 
 function facts(ticket) {
   const row = (term, value) => [h('dt', { text: term }), h('dd', {}, value)];

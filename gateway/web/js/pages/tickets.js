@@ -1,67 +1,10 @@
 // My tickets: create (with live word counts), search, status filter, paging.
 
 import { get, post } from '../api.js';
-import { countWords, field, h, replace, select, statusBadge, time } from '../dom.js';
-import { Pager, empty, errorBox, table } from '../widgets.js';
+import { field, h, replace } from '../dom.js';
+import { BODY_WORDS, Pager, TITLE_WORDS, empty, errorBox, table, ticketFilters, ticketRow, wordCounted } from '../widgets.js';
 
-export const TITLE_WORDS = 15;
-export const BODY_WORDS = 300;
 const PAGE_SIZE = 10;
-
-export const STATUS_FILTER = [['', 'Any status'], ['OPEN', 'Open'], ['IN_PROGRESS', 'In progress'], ['RESOLVED', 'Resolved']];
-
-/**
- * A text control with a live "N of MAX words" counter (read to screen
- * readers as its description) that flags a count outside 1..max.
- */
-export function wordCounted(control, max) {
-  const counter = h('p', { className: 'hint word-count', aria: { live: 'polite' } });
-  const update = () => {
-    const words = countWords(control.value);
-    const ok = words >= 1 && words <= max;
-    counter.textContent = `${words} of ${max} words`;
-    counter.classList.toggle('over', words > max);
-    control.setAttribute('aria-invalid', String(!ok && control.value !== ''));
-    return ok;
-  };
-  control.addEventListener('input', update);
-  update();
-  return { counter, valid: update };
-}
-
-/** The search/status filter bar; calls onChange({query, status}). */
-export function ticketFilters(onChange, extra = []) {
-  const query = h('input', { type: 'search', className: 'input', name: 'query', placeholder: 'Words in title or body' });
-  const status = select(STATUS_FILTER, { className: 'input', name: 'status' });
-  const form = h('form', { className: 'filters', role: 'search' },
-    field('Search', query),
-    field('Status', status),
-    extra,
-    h('div', { className: 'filters-actions' }, h('button', { type: 'submit', className: 'button', text: 'Search' })));
-  const values = () => ({ query: query.value.trim(), status: status.value, extra: extra.map((c) => c.querySelector('select,input')?.value) });
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    onChange(values());
-  });
-  status.addEventListener('change', () => onChange(values()));
-  for (const control of extra) control.querySelector('select')?.addEventListener('change', () => onChange(values()));
-  return { form, values };
-}
-
-/**
- * One ticket as a table row (title links to the detail page); `controls`
- * (cells) replace the status and assignee cells.
- */
-export function ticketRow(ticket, controls = null) {
-  return h('tr', { dataset: { ticketId: ticket.id } },
-    h('td', { className: 'num', text: `#${ticket.id}` }),
-    h('td', { className: 'title-cell' }, h('a', { href: `#/tickets/${ticket.id}`, text: ticket.title })),
-    controls || [
-      h('td', {}, statusBadge(ticket.status)),
-      h('td', { text: ticket.assigneeName || (ticket.assigneeId !== '0' ? `#${ticket.assigneeId}` : 'Unassigned') }),
-    ],
-    h('td', {}, time(ticket.updateTime)));
-}
 
 export function renderMyTickets(ctx) {
   const root = ctx.page('My tickets', 'My tickets');
