@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -40,6 +41,7 @@ namespace {
 using ::helpdesk::gateway::testing::TestHttpClient;
 using ::helpdesk::gateway::testing::TestResponse;
 using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Optional;
@@ -720,7 +722,9 @@ TEST_F(GatewayTest, RoutesFromADescriptorSetFile) {
 TEST_F(GatewayTest, MissingDescriptorSetFailsToStart) {
   GatewayOptions options = Options();
   options.descriptor_set_path = dir_.File("missing.pb");
-  EXPECT_FALSE(Gateway::Start(options, backend_).ok());
+  EXPECT_THAT(Gateway::Start(options, backend_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot read a FileDescriptorSet")));
 }
 
 TEST_F(GatewayTest, ShutdownClosesTheListener) {

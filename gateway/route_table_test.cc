@@ -29,8 +29,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Outcome = RouteLookup::Outcome;
 
-// Every HTTP route of the contract (ARCHITECTURE.md), with a concrete
-// request path and the variables it binds.
+// Every HTTP route of the contract (the google.api.http annotations in
+// protos/), with a concrete request path and the variables it binds.
 struct ContractRoute {
   const char* verb;
   const char* path_template;

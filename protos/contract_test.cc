@@ -1,6 +1,6 @@
-// Pins the public contract of ARCHITECTURE.md: every RPC, its HTTP route and
-// who may call it, the enum names clients see in JSON, and a doc comment on
-// every element of the API.
+// Pins the public contract (the protos in this folder): every RPC, its HTTP
+// route and who may call it, the enum names clients see in JSON, and a doc
+// comment on every element of the API.
 #include <cstdlib>
 #include <fstream>
 #include <set>

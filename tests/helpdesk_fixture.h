@@ -18,9 +18,12 @@
 namespace helpdesk::testing {
 
 // The real auth, audit and ticket services on one loopback gRPC server, as
-// helpdeskd assembles them (shared interceptor, in-process channels between
-// services, one SQLite file each in a temp dir), with a manual clock and
-// cheap Argon2 parameters. Demo accounts are seeded; demo tickets are not.
+// helpdeskd assembles them (shared interceptor, one SQLite file each in a
+// temp dir), with a manual clock and cheap Argon2 parameters. Unlike
+// helpdeskd, whose services call each other over loopback TCP, the services
+// here call each other (and the relays deliver) over the server's in-process
+// channel: TearDown stops the relays before the server, and no test call is
+// in flight then. Demo accounts are seeded; demo tickets are not.
 // Outbox relays run their threads; tests that inspect deliveries call
 // DeliverOutboxes() to flush them deterministically.
 class HelpdeskFixture : public ::testing::Test {

@@ -205,6 +205,47 @@ TEST(ProbesTest, HealthTurnsNotServingWhenSigtermStartsTheDrain) {
   }
 }
 
+TEST(ProbesTest, ChecksAnswerNotServingDuringTheDrainDelay) {
+  for (const std::string path :
+       {"services/helpdeskd/helpdeskd", "services/ticket/ticket_server"}) {
+    testing::TempDir dir;
+    std::vector<std::string> argv = {
+        RunfilePath(path), "--data_dir=" + dir.File("data"),
+        // Long enough that the checks below all fall inside it.
+        "--drain_delay=60s"};
+    if (absl::EndsWith(path, "helpdeskd")) {
+      argv.insert(argv.end(),
+                  {"--grpc_port=0", "--http_port=0", "--seed_demo=false"});
+    } else {
+      argv.push_back("--port=0");
+    }
+    auto process = Subprocess::Start(argv);
+    ASSERT_THAT(process, IsOk());
+    auto port = (*process)->WaitForLine("grpc_port=", absl::Seconds(60));
+    ASSERT_THAT(port, IsOk());
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", *port),
+                                       grpc::InsecureChannelCredentials());
+    (*process)->Signal(SIGTERM);
+    // Until the signal is handled the answer is SERVING; then NOT_SERVING,
+    // to "" and to the service's name alike, while the port still answers.
+    HealthCheckResponse response;
+    grpc::Status status;
+    for (int i = 0; i < 3000; ++i) {
+      status = Check(channel, "", &response);
+      if (!status.ok() ||
+          response.status() == HealthCheckResponse::NOT_SERVING) {
+        break;
+      }
+    }
+    ASSERT_TRUE(status.ok()) << path << ": " << status.error_message();
+    EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING) << path;
+    ASSERT_TRUE(
+        Check(channel, "helpdesk.tickets.v1.TicketService", &response).ok());
+    EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING) << path;
+    (*process)->Signal(SIGKILL);
+  }
+}
+
 // Everything a command prints on stdout.
 std::string Output(const std::string& command) {
   std::string output;

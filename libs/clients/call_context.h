@@ -10,8 +10,8 @@
 namespace helpdesk::clients {
 
 // How a Helpdesk service calls a peer: over `channel`, presenting the
-// service credential, with `deadline` on every call. Shared by the one
-// client wrapper per peer service (AuthClient, AuditClient, ...).
+// service credential, with `deadline` on every call. Shared by the
+// client wrappers of the peer services (AuthClient, AuditDeliverer, ...).
 struct PeerOptions {
   std::shared_ptr<grpc::Channel> channel;
   std::string service_token;

@@ -12,7 +12,7 @@
 
 namespace helpdesk::outbox {
 
-// The transactional outbox (see ARCHITECTURE.md, "Transactional outbox").
+// The transactional outbox (see docs/architecture.md, "Outbox").
 //
 // A service that must emit something to another service (an audit event, a
 // job) writes it into its own `outbox` table in the same SQLite transaction

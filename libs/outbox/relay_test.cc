@@ -585,12 +585,27 @@ TEST_F(RelayTest, WorkerDeliversSoonAfterNotifyAndStops) {
 }
 
 TEST_F(RelayTest, DestructorStopsARunningWorker) {
+  absl::Notification delivered;
+  audit_.SetOnDelivered([&](const OutboxMessage& message) {
+    if (message.payload == "a1") delivered.Notify();
+  });
   RelayOptions options = ExactOptions();
-  options.poll_interval = absl::Hours(1);
+  options.poll_interval = absl::Hours(1);  // only a wake-up ends its wait
   auto relay = MakeRelay({{"audit", &audit_}}, options);
+  ASSERT_NE(relay, nullptr);
+  const OutboxMessage a1 = EnqueueOne("audit", "a1");
   relay->Start();
-  relay.reset();  // must not hang
-  SUCCEED();
+  ASSERT_TRUE(delivered.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "the worker runs";
+
+  const absl::Time destroy_start = absl::Now();
+  relay.reset();
+  EXPECT_LT(absl::Now() - destroy_start, absl::Seconds(30))
+      << "the destructor wakes the waiting worker instead of outwaiting "
+         "its poll interval";
+  EXPECT_FALSE(RowExists(a1.id))
+      << "the worker was joined after its round deleted the delivered row";
+  EXPECT_THAT(audit_.delivered_payloads(), ElementsAre("a1"));
 }
 
 }  // namespace

@@ -7,13 +7,21 @@
 #include <string>
 #include <system_error>
 
+#include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server.h"
 #include "libs/rpc/shutdown_signal.h"
+
+// Common to every service binary (ServeUntilShutdownSignal reads it).
+ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(1),
+          "On SIGINT/SIGTERM, how long health answers NOT_SERVING while "
+          "every call is still served, before the server stops taking new "
+          "ones (probes and balancers move traffic away meanwhile).");
 
 namespace helpdesk::rpc {
 
@@ -41,6 +49,7 @@ void ServeUntilShutdownSignal(RpcServer& server, absl::Duration grace,
   const int signal = WaitForShutdownSignal();
   LogInfo("shutting_down", {{"signal", absl::StrCat(signal)}});
   server.StartDraining();
+  absl::SleepFor(absl::GetFlag(FLAGS_drain_delay));
   if (before_shutdown) before_shutdown();
   server.Shutdown(grace);
 }

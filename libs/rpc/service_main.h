@@ -35,10 +35,10 @@ void CreateDataDirOrExit(absl::string_view program,
 
 // Announces `grpc_port=N` on stdout (scripts wait for that line), blocks
 // until SIGINT or SIGTERM (main must have called BlockShutdownSignals()
-// before starting threads), turns health NOT_SERVING, runs
-// `before_shutdown` (stop background work, end streams), then shuts
-// `server` down, letting in-flight calls finish for
-// up to `grace`.
+// before starting threads), turns health NOT_SERVING for --drain_delay
+// (every call is still served meanwhile), runs `before_shutdown` (stop
+// background work, end streams), then shuts `server` down, letting in-flight
+// calls finish for up to `grace`.
 void ServeUntilShutdownSignal(
     RpcServer& server, absl::Duration grace,
     const std::function<void()>& before_shutdown = {});

@@ -57,7 +57,9 @@ class AuthComponent final {
   outbox::OutboxRelay* relay() { return relay_.get(); }
 
   // Stops the relay and the purge (idempotent). Call it before the server
-  // whose in-process channel the relay uses shuts down; events enqueued
+  // the relay delivers to shuts down, whether it reaches it over TCP
+  // (helpdeskd) or over the server's in-process channel (test fixtures),
+  // where a call created during shutdown crashes gRPC 1.51; events enqueued
   // afterwards wait in the outbox for the next start.
   void StopBackgroundWork();
 

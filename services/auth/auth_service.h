@@ -82,7 +82,7 @@ class AuthServiceImpl final
                             const v1::AuthenticateRequest* request,
                             v1::AuthenticateResponse* response) override;
 
-  // Creates the demo accounts of ARCHITECTURE.md once (password demo123).
+  // Creates the demo accounts of README.md once (password demo123).
   absl::Status SeedDemoAccounts();
 
   // Deletes expired sessions (run periodically by the owner).

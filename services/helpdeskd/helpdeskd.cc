@@ -155,15 +155,20 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   return daemon;
 }
 
+void Helpdeskd::StartDraining() {
+  if (grpc_server_ != nullptr) grpc_server_->StartDraining();
+}
+
 void Helpdeskd::Shutdown(absl::Duration grace) {
   // Health says NOT_SERVING (for "" and every service) while the rest
   // drains, so probes and balancers move on before the port closes.
-  if (grpc_server_ != nullptr) grpc_server_->StartDraining();
+  StartDraining();
   // The edge first: no new requests, event streams end, in-flight ones
   // finish within `grace`.
   if (gateway_ != nullptr) gateway_->Shutdown(grace);
-  // Relays first: they call services over in-process channels, which must
-  // not outlive the server. What in-flight calls enqueue meanwhile waits in
+  // Then background work (relays, job workers, the escalation scheduler):
+  // it calls the services over loopback TCP to this server, so it stops
+  // while they still answer. What in-flight calls enqueue meanwhile waits in
   // the outboxes for the next start.
   if (auth_ != nullptr) auth_->StopBackgroundWork();
   if (tickets_ != nullptr) tickets_->StopBackgroundWork();

@@ -31,13 +31,15 @@ struct HelpdeskdOptions {
 
 // The embedded default deployment: every Helpdesk service in one process,
 // on one gRPC port, with one SQLite file per service under `data_dir`, and
-// the JSON gateway on the HTTP port (in-process channel to the services).
-// The whole pipeline — ticket changes, audit trail, job queue, fan-out,
-// escalation sweeps — runs end to end in this process. Services call each
-// other, and outboxes deliver, over loopback to the same gRPC port (see
-// helpdeskd.cc for why not in-process). A service credential is generated
-// in memory at start; callers' tokens are resolved straight from the auth
-// store. Thread-safe after Start().
+// the JSON gateway on the HTTP port (the one user of the server's in-process
+// channel). The whole pipeline — ticket changes, audit trail, job queue,
+// fan-out, escalation sweeps — runs end to end in this process. Every call
+// from one service to another (user lookups, audit history, outbox
+// deliveries, the job workers' and the escalation scheduler's calls) goes
+// over loopback TCP to the same gRPC port (see helpdeskd.cc for why not
+// in-process). A service credential is generated in memory at start;
+// callers' tokens are resolved straight from the auth store. Thread-safe
+// after Start().
 class Helpdeskd final {
  public:
   static absl::StatusOr<std::unique_ptr<Helpdeskd>> Start(
@@ -50,7 +52,11 @@ class Helpdeskd final {
   int grpc_port() const { return grpc_server_->port(); }
   int http_port() const { return gateway_->port(); }
 
-  // Stops taking calls and lets in-flight ones finish for up to `grace`.
+  // Health answers NOT_SERVING from now on; calls are still served.
+  void StartDraining();
+
+  // StartDraining(), then stops taking calls and lets in-flight ones
+  // finish for up to `grace`.
   void Shutdown(absl::Duration grace);
 
  private:

@@ -111,7 +111,8 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
     EXPECT_EQ(count.count(), 0);
   }
 
-  // The login reaches the audit trail through auth's outbox, in-process.
+  // The login reaches the audit trail through auth's outbox, delivered over
+  // loopback within this process.
   auto audit = helpdesk::audit::v1::AuditService::NewStub(channel);
   helpdesk::audit::v1::ListAuditEventsRequest request;
   request.set_action("user.login");

@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server_process.h"
@@ -24,6 +25,10 @@ ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "How often the escalation sweep runs.");
 ABSL_FLAG(bool, rate_limits, true,
           "Enforce rate limits; false turns every limiter off (benchmarks).");
+ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(1),
+          "On SIGINT/SIGTERM, how long health answers NOT_SERVING while "
+          "every call is still served, before the servers stop taking new "
+          "ones (probes and balancers move traffic away meanwhile).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT/SIGTERM, how long in-flight calls may take to finish.");
 
@@ -58,6 +63,8 @@ int main(int argc, char** argv) {
 
   const int signal = helpdesk::rpc::WaitForShutdownSignal();
   helpdesk::LogInfo("shutting_down", {{"signal", absl::StrCat(signal)}});
+  (*daemon)->StartDraining();
+  absl::SleepFor(absl::GetFlag(FLAGS_drain_delay));
   (*daemon)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   return 0;
 }

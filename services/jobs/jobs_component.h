@@ -51,7 +51,9 @@ struct JobsPeers {
 // Before StartBackgroundWork() EnqueueJob already stores jobs (they run once
 // the workers start) and the admin RPCs work, except RunEscalationSweep
 // (UNAVAILABLE). Call StopBackgroundWork() before shutting down a server
-// whose in-process channel the workers or the scheduler use.
+// the workers or the scheduler call, whether over TCP (helpdeskd) or over
+// its in-process channel (test fixtures), where a call created during
+// shutdown crashes gRPC 1.51.
 class JobsComponent final {
  public:
   static absl::StatusOr<std::unique_ptr<JobsComponent>> Create(

@@ -33,10 +33,11 @@ struct TestUser {
 
 // The whole pipeline as helpdeskd assembles it: the real auth, audit,
 // ticket, notification and jobs services on one loopback gRPC server
-// (shared interceptor; the ticket service's outbox delivers jobs over an
-// in-process channel to this server, and jobs calls ticket, auth and
-// notification the same way), one SQLite file each in a temp dir, time
-// from a ManualClock. Demo accounts are seeded; rate limits are off.
+// (shared interceptor; unlike helpdeskd, which uses loopback TCP, the ticket
+// service's outbox delivers jobs over the server's in-process channel, and
+// jobs calls ticket, auth and notification the same way), one SQLite file
+// each in a temp dir, time from a ManualClock. Demo accounts are seeded;
+// rate limits are off.
 //
 // By default the jobs workers run no threads (options().workers.workers is
 // 0) and no scheduled sweeps: tests move jobs with DeliverOutboxes() and

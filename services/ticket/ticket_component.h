@@ -54,8 +54,10 @@ class TicketComponent final {
   // Connects the peers and starts the outbox relay's thread.
   absl::Status StartBackgroundWork(TicketPeers peers);
 
-  // Stops the relay (idempotent). Call it before the server whose
-  // in-process channel the relay uses shuts down.
+  // Stops the relay (idempotent). Call it before the server it delivers to
+  // shuts down, whether it reaches it over TCP (helpdeskd) or over the
+  // server's in-process channel (test fixtures), where a call created during
+  // shutdown crashes gRPC 1.51.
   void StopBackgroundWork();
 
   // Starts a server for tickets alone, resolving callers through `resolver`.

@@ -400,16 +400,5 @@ TEST_F(TicketServiceTest, NotesAreForAdmins) {
   EXPECT_EQ(notes->notes(0).body(), "Internal: vendor contacted");
 }
 
-TEST_F(TicketServiceTest, ListingUsesAnIndexForEveryFilter) {
-  for (const TicketFilter& filter :
-       {TicketFilter{.requester_id = 3}, TicketFilter{.status = Ticket::OPEN},
-        TicketFilter{.assignee_id = 0},
-        TicketFilter{.requester_id = 3, .status = Ticket::OPEN}}) {
-    auto plan = tickets_->store()->ExplainList(filter);
-    ASSERT_THAT(plan, IsOk());
-    EXPECT_THAT(*plan, ::testing::HasSubstr("INDEX")) << *plan;
-  }
-}
-
 }  // namespace
 }  // namespace helpdesk::ticket
