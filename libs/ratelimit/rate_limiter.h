@@ -66,6 +66,14 @@ inline constexpr char kDefaultRateLimitMessage[] =
 class RateLimiter final {
  public:
   struct Options {
+    // `limit`, enforced unless `enabled` is false (--rate_limits=false).
+    static Options For(RateLimit limit, bool enabled) {
+      Options options;
+      options.limit = limit;
+      options.enabled = enabled;
+      return options;
+    }
+
     RateLimit limit;
     // Upper bound on the number of keys held; values below 1 count as 1.
     size_t max_keys = 100000;

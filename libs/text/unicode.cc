@@ -69,15 +69,21 @@ std::optional<std::string> ToLower(absl::string_view text) {
 
 bool IsAllWhitespace(absl::string_view text) {
   if (text.empty() || !IsValidUtf8(text)) return false;
+  return !AnyCodePoint(text, [](int32_t c) { return !u_isUWhiteSpace(c); });
+}
+
+bool AnyCodePoint(absl::string_view text,
+                  absl::FunctionRef<bool(int32_t code_point)> visit) {
+  if (!IsValidUtf8(text)) return false;
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   const auto length = static_cast<int32_t>(text.size());
   int32_t i = 0;
   while (i < length) {
     UChar32 c;
     U8_NEXT(bytes, i, length, c);
-    if (c < 0 || !u_isUWhiteSpace(c)) return false;
+    if (visit(c)) return true;
   }
-  return true;
+  return false;
 }
 
 }  // namespace helpdesk::text

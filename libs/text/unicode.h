@@ -1,9 +1,11 @@
 #ifndef HELPDESK_LIBS_TEXT_UNICODE_H_
 #define HELPDESK_LIBS_TEXT_UNICODE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 
 namespace helpdesk::text {
@@ -29,6 +31,11 @@ std::optional<std::string> ToLower(absl::string_view text);
 // (ASCII spaces and tabs, U+00A0, U+3000, line and paragraph separators, ...).
 // False for invalid UTF-8.
 bool IsAllWhitespace(absl::string_view text);
+
+// Calls `visit` with each code point of valid UTF-8 `text` until it
+// returns true; returns whether it did (false for invalid UTF-8 too).
+bool AnyCodePoint(absl::string_view text,
+                  absl::FunctionRef<bool(int32_t code_point)> visit);
 
 }  // namespace helpdesk::text
 

@@ -63,14 +63,6 @@ std::string UserAudit(absl::string_view action, const UserRecord& user,
   return clients::AuditPayload(record);
 }
 
-ratelimit::RateLimiter::Options LimiterOptions(ratelimit::RateLimit limit,
-                                               bool enabled) {
-  ratelimit::RateLimiter::Options options;
-  options.limit = limit;
-  options.enabled = enabled;
-  return options;
-}
-
 struct DemoAccount {
   const char* email;
   const char* name;
@@ -96,16 +88,17 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
       options_(std::move(options)),
       hasher_(options_.argon2),
       page_tokens_(options_.page_token_key),
-      login_ip_limiter_(
-          LimiterOptions(options_.login_per_ip, options_.rate_limits), clock),
+      login_ip_limiter_(ratelimit::RateLimiter::Options::For(
+                            options_.login_per_ip, options_.rate_limits),
+                        clock),
       password_attempts_({.per_account = options_.login_per_email,
                           .address_memory = options_.login_address_memory,
                           .ceiling = options_.login_per_email_ceiling,
                           .enabled = options_.rate_limits},
                          clock),
-      register_ip_limiter_(
-          LimiterOptions(options_.register_per_ip, options_.rate_limits),
-          clock),
+      register_ip_limiter_(ratelimit::RateLimiter::Options::For(
+                               options_.register_per_ip, options_.rate_limits),
+                           clock),
       cached_resolver_(
           &local_resolver_, clock,
           CachingTokenResolver::Options{options_.token_cache_ttl}) {}

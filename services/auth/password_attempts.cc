@@ -18,14 +18,6 @@ namespace {
 constexpr char kTooManyFailures[] =
     "too many failed sign-in attempts for this account";
 
-ratelimit::RateLimiter::Options LimiterOptions(ratelimit::RateLimit limit,
-                                               bool enabled) {
-  ratelimit::RateLimiter::Options options;
-  options.limit = limit;
-  options.enabled = enabled;
-  return options;
-}
-
 // How long until `status` (a limiter's Check) would allow an event; zero
 // when it already does.
 absl::Duration Wait(const absl::Status& status) {
@@ -37,10 +29,15 @@ absl::Duration Wait(const absl::Status& status) {
 
 PasswordAttemptLimiter::PasswordAttemptLimiter(const Options& options,
                                                const Clock* clock)
-    : per_account_(LimiterOptions(options.per_account, options.enabled), clock),
-      per_address_(LimiterOptions({1, options.address_memory}, options.enabled),
+    : per_account_(ratelimit::RateLimiter::Options::For(options.per_account,
+                                                        options.enabled),
                    clock),
-      ceiling_(LimiterOptions(options.ceiling, options.enabled), clock) {}
+      per_address_(ratelimit::RateLimiter::Options::For(
+                       {1, options.address_memory}, options.enabled),
+                   clock),
+      ceiling_(ratelimit::RateLimiter::Options::For(options.ceiling,
+                                                    options.enabled),
+               clock) {}
 
 std::string PasswordAttemptLimiter::PairKey(absl::string_view account,
                                             absl::string_view address) {

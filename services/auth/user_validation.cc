@@ -55,26 +55,12 @@ bool LooksLikeEmail(absl::string_view email) {
   return true;
 }
 
-// Calls `visit` with each code point of valid UTF-8 `text` until it
-// returns true; returns whether it did.
-template <typename Visit>
-bool AnyCodePoint(absl::string_view text, Visit visit) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const auto length = static_cast<int32_t>(text.size());
-  int32_t i = 0;
-  while (i < length) {
-    UChar32 c;
-    U8_NEXT(bytes, i, length, c);
-    if (visit(c)) return true;
-  }
-  return false;
-}
-
 // Controls and format characters (bidi controls, zero-width spaces and
 // joiners, soft hyphens) are invisible: an address holding one looks
 // exactly like another address.
 bool HasInvisibleCharacters(absl::string_view text) {
-  return AnyCodePoint(text, [](UChar32 c) {
+  if (!text::CodePointCount(text).has_value()) return true;  // not UTF-8
+  return text::AnyCodePoint(text, [](UChar32 c) {
     const int8_t type = u_charType(c);
     return c < 0 || type == U_CONTROL_CHAR || type == U_FORMAT_CHAR;
   });
@@ -116,7 +102,7 @@ std::optional<std::string> MapDomain(absl::string_view domain) {
 // (Cyrillic, then Latin) is fine while "\u0430pple.com" is not.
 std::optional<std::string> LookAlikeProblem(absl::string_view domain) {
   const auto non_ascii = [](UChar32 c) { return c > 0x7F; };
-  if (!AnyCodePoint(domain, non_ascii)) return std::nullopt;
+  if (!text::AnyCodePoint(domain, non_ascii)) return std::nullopt;
   UErrorCode status = U_ZERO_ERROR;
   std::unique_ptr<USpoofChecker, decltype(&uspoof_close)> checker(
       uspoof_open(&status), &uspoof_close);
@@ -130,7 +116,7 @@ std::optional<std::string> LookAlikeProblem(absl::string_view domain) {
   uspoof_setRestrictionLevel(checker.get(), USPOOF_HIGHLY_RESTRICTIVE);
   if (U_FAILURE(status)) return "could not be checked";  // fail closed
   for (absl::string_view label : absl::StrSplit(domain, '.')) {
-    if (!AnyCodePoint(label, non_ascii)) continue;
+    if (!text::AnyCodePoint(label, non_ascii)) continue;
     const auto length = static_cast<int32_t>(label.size());
     status = U_ZERO_ERROR;
     const int32_t result = uspoof_check2UTF8(checker.get(), label.data(),
@@ -141,7 +127,7 @@ std::optional<std::string> LookAlikeProblem(absl::string_view domain) {
     // A whole label in another script that still reads as Latin letters
     // ("\u0430\u0440\u0440\u04CF\u0435" is all Cyrillic): its confusable
     // skeleton is plain ASCII.
-    const bool latin = AnyCodePoint(label, [](UChar32 c) {
+    const bool latin = text::AnyCodePoint(label, [](UChar32 c) {
       UErrorCode script_status = U_ZERO_ERROR;
       return uscript_getScript(c, &script_status) == USCRIPT_LATIN;
     });
@@ -153,7 +139,7 @@ std::optional<std::string> LookAlikeProblem(absl::string_view domain) {
         static_cast<int32_t>(skeleton.size()), &status);
     if (U_FAILURE(status)) return "has a look-alike domain (it mixes scripts)";
     skeleton.resize(static_cast<size_t>(skeleton_length));
-    if (!AnyCodePoint(skeleton, non_ascii)) {
+    if (!text::AnyCodePoint(skeleton, non_ascii)) {
       return "has a look-alike domain (it reads as Latin letters)";
     }
   }
