@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/auth/principal.h"
@@ -29,6 +30,10 @@ class AuthClient final : public auth::TokenResolver {
   // AuthService.BatchGetUsers: the users among `ids` (one call).
   absl::StatusOr<std::vector<::helpdesk::auth::v1::User>> BatchGetUsers(
       absl::Span<const int64_t> ids);
+
+  // AuthService.ListUsers (role ADMIN): the ids of every admin, ascending
+  // (all pages), each call ending by `deadline` (real time) at the latest.
+  absl::StatusOr<std::vector<int64_t>> AdminIds(absl::Time deadline);
 
  private:
   PeerOptions peer_;

@@ -1,5 +1,7 @@
 #include "libs/clients/call_context.h"
 
+#include <algorithm>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -16,8 +18,10 @@ std::shared_ptr<grpc::Channel> PeerChannel(const std::string& target) {
                                    args);
 }
 
-void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context) {
-  context->set_deadline(absl::ToChronoTime(absl::Now() + peer.deadline));
+void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context,
+                    absl::Time not_after) {
+  context->set_deadline(
+      absl::ToChronoTime(std::min(absl::Now() + peer.deadline, not_after)));
   context->AddMetadata(auth::kServiceTokenKey, peer.service_token);
 }
 

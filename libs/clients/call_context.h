@@ -23,8 +23,12 @@ struct PeerOptions {
 // ours stops at five seconds).
 std::shared_ptr<grpc::Channel> PeerChannel(const std::string& target);
 
-// Fills `context` for one outbound call: deadline and service credential.
-void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context);
+// Fills `context` for one outbound call: the service credential, and the
+// peer's per-call deadline or `not_after` (real time), whichever comes
+// first (a call made on behalf of a task with a deadline of its own, such
+// as a job's attempt, ends with the task).
+void PrepareContext(const PeerOptions& peer, grpc::ClientContext* context,
+                    absl::Time not_after = absl::InfiniteFuture());
 
 }  // namespace helpdesk::clients
 

@@ -19,7 +19,7 @@ constexpr int kMaxCallsPerSweep = 100'000;
 
 }  // namespace
 
-EscalationScheduler::EscalationScheduler(TicketClient* tickets,
+EscalationScheduler::EscalationScheduler(clients::TicketClient* tickets,
                                          EscalationOptions options)
     : tickets_(tickets), options_(std::move(options)) {}
 

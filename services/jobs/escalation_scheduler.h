@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/clients/ticket_client.h"
 #include "libs/concurrency/periodic_task.h"
-#include "services/jobs/ticket_client.h"
 
 namespace helpdesk::jobs {
 
@@ -40,7 +40,8 @@ struct EscalationOptions {
 // Thread-safe. The client is not owned and must outlive the scheduler.
 class EscalationScheduler final {
  public:
-  EscalationScheduler(TicketClient* tickets, EscalationOptions options);
+  EscalationScheduler(clients::TicketClient* tickets,
+                      EscalationOptions options);
   ~EscalationScheduler();  // Stop()
   EscalationScheduler(const EscalationScheduler&) = delete;
   EscalationScheduler& operator=(const EscalationScheduler&) = delete;
@@ -61,7 +62,7 @@ class EscalationScheduler final {
  private:
   absl::StatusOr<int> Sweep();
 
-  TicketClient* const tickets_;
+  clients::TicketClient* const tickets_;
   const EscalationOptions options_;
 
   absl::Mutex lifecycle_mu_;

@@ -15,9 +15,10 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
+#include "libs/clients/call_context.h"
+#include "libs/clients/ticket_client.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
-#include "services/jobs/ticket_client.h"
 
 namespace helpdesk::jobs {
 namespace {
@@ -83,7 +84,7 @@ class EscalationSchedulerTest : public ::testing::Test {
     auto server = rpc::RpcServer::Start(rpc::ServerOptions{}, {&tickets_});
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
-    client_ = std::make_unique<TicketClient>(
+    client_ = std::make_unique<clients::TicketClient>(
         clients::PeerOptions{server_->InProcessChannel(), "token"});
     options_.sweep_interval = absl::ZeroDuration();
     options_.escalate_after = absl::Hours(24);
@@ -105,7 +106,7 @@ class EscalationSchedulerTest : public ::testing::Test {
 
   FakeTicketService tickets_;
   std::unique_ptr<rpc::RpcServer> server_;
-  std::unique_ptr<TicketClient> client_;
+  std::unique_ptr<clients::TicketClient> client_;
   EscalationOptions options_;
   std::unique_ptr<EscalationScheduler> scheduler_;
 };

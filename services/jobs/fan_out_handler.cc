@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,9 @@
 #include "google/protobuf/any.pb.h"
 #include "helpdesk/jobs/v1/jobs.pb.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
+#include "libs/clients/notification_client.h"
 #include "libs/status/status_macros.h"
+#include "libs/text/utf8.h"
 #include "services/jobs/job_types.h"
 
 namespace helpdesk::jobs {
@@ -23,22 +26,20 @@ using ::helpdesk::tickets::v1::Ticket;
 constexpr size_t kMaxSubject = 200;
 constexpr size_t kMaxMessage = 2000;
 
-// `text` cut to at most `max` code points, ending in "..." when cut.
+// `text` cut to at most `max` code points, ending in "..." when cut. Text
+// that is not valid UTF-8 is left as it is (NotificationService refuses it).
 std::string Ellipsize(absl::string_view text, size_t max) {
-  size_t count = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-    if (++count > max - 3) {
-      // Is there more than the three code points "..." would replace?
-      size_t rest = 0;
-      for (size_t j = i; j < text.size(); ++j) {
-        if ((static_cast<unsigned char>(text[j]) & 0xC0) != 0x80) ++rest;
-      }
-      if (rest <= 3) return std::string(text);
-      return absl::StrCat(text.substr(0, i), "...");
-    }
+  const std::optional<size_t> length = text::CodePointCount(text);
+  if (!length.has_value() || *length <= max) return std::string(text);
+  // The first max - 3 code points: each is the shortest run of bytes that
+  // counts as one (a shorter one is a cut sequence, not UTF-8).
+  size_t end = 0;
+  for (size_t kept = 0; kept < max - 3; ++kept) {
+    size_t bytes = 1;
+    while (text::CodePointCount(text.substr(end, bytes)) != 1) ++bytes;
+    end += bytes;
   }
-  return std::string(text);
+  return absl::StrCat(text.substr(0, end), "...");
 }
 
 const char* StatusWords(Ticket::Status status) {
@@ -77,10 +78,10 @@ absl::Status RequireUser(int64_t user_id, absl::string_view field,
       absl::StrCat("the ", type, " payload has no ", field));
 }
 
-NotificationDraft Draft(const JobRecord& job, int64_t user_id,
-                        int64_t ticket_id, absl::string_view subject,
-                        absl::string_view message) {
-  NotificationDraft draft;
+clients::NotificationDraft Draft(const JobRecord& job, int64_t user_id,
+                                 int64_t ticket_id, absl::string_view subject,
+                                 absl::string_view message) {
+  clients::NotificationDraft draft;
   draft.user_id = user_id;
   draft.ticket_id = ticket_id;
   draft.subject = Ellipsize(subject, kMaxSubject);

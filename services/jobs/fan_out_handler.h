@@ -3,10 +3,10 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "services/jobs/admin_directory.h"
+#include "libs/clients/auth_client.h"
+#include "libs/clients/notification_client.h"
 #include "services/jobs/job_handler.h"
 #include "services/jobs/job_store.h"
-#include "services/jobs/notification_client.h"
 
 namespace helpdesk::jobs {
 
@@ -25,14 +25,15 @@ namespace helpdesk::jobs {
 // outlive the handler. Thread-safe.
 class FanOutHandler final : public JobHandler {
  public:
-  FanOutHandler(NotificationClient* notifications, AdminDirectory* admins)
+  FanOutHandler(clients::NotificationClient* notifications,
+                clients::AuthClient* admins)
       : notifications_(notifications), admins_(admins) {}
 
   absl::Status Run(const JobRecord& job, absl::Time deadline) override;
 
  private:
-  NotificationClient* const notifications_;
-  AdminDirectory* const admins_;
+  clients::NotificationClient* const notifications_;
+  clients::AuthClient* const admins_;
 };
 
 }  // namespace helpdesk::jobs

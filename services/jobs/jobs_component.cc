@@ -54,11 +54,11 @@ absl::Status JobsComponent::StartBackgroundWork(JobsPeers peers) {
     return absl::FailedPreconditionError("background work already started");
   }
   const std::string& token = options_.service_token;
-  notifications_ = std::make_unique<NotificationClient>(
+  notifications_ = std::make_unique<clients::NotificationClient>(
       clients::PeerOptions{peers.notification, token, options_.peer_deadline});
-  admins_ = std::make_unique<AdminDirectory>(
+  admins_ = std::make_unique<clients::AuthClient>(
       clients::PeerOptions{peers.auth, token, options_.peer_deadline});
-  tickets_ = std::make_unique<TicketClient>(
+  tickets_ = std::make_unique<clients::TicketClient>(
       clients::PeerOptions{peers.ticket, token, options_.sweep_deadline});
   handler_ =
       std::make_unique<FanOutHandler>(notifications_.get(), admins_.get());

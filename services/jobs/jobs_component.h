@@ -9,16 +9,16 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/token_resolver.h"
+#include "libs/clients/auth_client.h"
+#include "libs/clients/notification_client.h"
+#include "libs/clients/ticket_client.h"
 #include "libs/clock/clock.h"
 #include "libs/rpc/server.h"
-#include "services/jobs/admin_directory.h"
 #include "services/jobs/escalation_scheduler.h"
 #include "services/jobs/fan_out_handler.h"
 #include "services/jobs/job_service.h"
 #include "services/jobs/job_store.h"
 #include "services/jobs/job_worker_pool.h"
-#include "services/jobs/notification_client.h"
-#include "services/jobs/ticket_client.h"
 
 namespace helpdesk::jobs {
 
@@ -88,9 +88,9 @@ class JobsComponent final {
   const Clock* clock_ = nullptr;
   std::unique_ptr<JobStore> store_;
   std::unique_ptr<JobServiceImpl> service_;
-  std::unique_ptr<NotificationClient> notifications_;
-  std::unique_ptr<AdminDirectory> admins_;
-  std::unique_ptr<TicketClient> tickets_;
+  std::unique_ptr<clients::NotificationClient> notifications_;
+  std::unique_ptr<clients::AuthClient> admins_;
+  std::unique_ptr<clients::TicketClient> tickets_;
   std::unique_ptr<FanOutHandler> handler_;
   std::unique_ptr<JobWorkerPool> workers_;
   std::unique_ptr<EscalationScheduler> scheduler_;

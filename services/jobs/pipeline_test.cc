@@ -16,12 +16,12 @@
 #include "gtest/gtest.h"
 #include "helpdesk/jobs/v1/jobs.pb.h"
 #include "helpdesk/notifications/v1/notifications.pb.h"
+#include "libs/clients/auth_client.h"
 #include "libs/clients/call_context.h"
+#include "libs/clients/notification_client.h"
 #include "libs/status/status_matchers.h"
-#include "services/jobs/admin_directory.h"
 #include "services/jobs/fan_out_handler.h"
 #include "services/jobs/jobs_test_fixture.h"
-#include "services/jobs/notification_client.h"
 
 namespace helpdesk::jobs {
 namespace {
@@ -137,8 +137,8 @@ TEST_F(PipelineTest, EscalationOfAnUnassignedTicketNotifiesEveryAdminOnce) {
       clock_.Now(), jobs_options_.workers.lease, "crashed/0", 10);
   ASSERT_THAT(claimed, IsOk());
   ASSERT_THAT(*claimed, SizeIs(1));
-  NotificationClient notifications({channel_, kServiceToken});
-  AdminDirectory admins({channel_, kServiceToken});
+  clients::NotificationClient notifications({channel_, kServiceToken});
+  clients::AuthClient admins({channel_, kServiceToken});
   FanOutHandler handler(&notifications, &admins);
   ASSERT_THAT(handler.Run((*claimed)[0], absl::Now() + absl::Seconds(10)),
               IsOk());

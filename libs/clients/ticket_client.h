@@ -1,5 +1,5 @@
-#ifndef HELPDESK_SERVICES_JOBS_TICKET_CLIENT_H_
-#define HELPDESK_SERVICES_JOBS_TICKET_CLIENT_H_
+#ifndef HELPDESK_LIBS_CLIENTS_TICKET_CLIENT_H_
+#define HELPDESK_LIBS_CLIENTS_TICKET_CLIENT_H_
 
 #include <memory>
 
@@ -8,14 +8,14 @@
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/clients/call_context.h"
 
-namespace helpdesk::jobs {
+namespace helpdesk::clients {
 
-// The jobs service's one way to call TicketService: internal
-// EscalateOverdue with the service credential and the peer's deadline on
-// every call. Thread-safe.
+// The one way other services call TicketService: internal EscalateOverdue
+// with the service credential and the peer's deadline on every call.
+// Thread-safe.
 class TicketClient final {
  public:
-  explicit TicketClient(clients::PeerOptions peer);
+  explicit TicketClient(PeerOptions peer);
 
   // TicketService.EscalateOverdue for open tickets older than `older_than`,
   // at most `batch_size` per call as the ticket service counts them.
@@ -23,10 +23,10 @@ class TicketClient final {
   EscalateOverdue(absl::Duration older_than, int batch_size);
 
  private:
-  clients::PeerOptions peer_;
+  PeerOptions peer_;
   std::unique_ptr<::helpdesk::tickets::v1::TicketService::Stub> stub_;
 };
 
-}  // namespace helpdesk::jobs
+}  // namespace helpdesk::clients
 
-#endif  // HELPDESK_SERVICES_JOBS_TICKET_CLIENT_H_
+#endif  // HELPDESK_LIBS_CLIENTS_TICKET_CLIENT_H_

@@ -1,4 +1,4 @@
-#include "services/jobs/ticket_client.h"
+#include "libs/clients/ticket_client.h"
 
 #include <utility>
 
@@ -6,14 +6,14 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/rpc/status_conversion.h"
 
-namespace helpdesk::jobs {
+namespace helpdesk::clients {
 
 using ::google::protobuf::util::TimeUtil;
 using ::helpdesk::tickets::v1::EscalateOverdueRequest;
 using ::helpdesk::tickets::v1::EscalateOverdueResponse;
 using ::helpdesk::tickets::v1::TicketService;
 
-TicketClient::TicketClient(clients::PeerOptions peer)
+TicketClient::TicketClient(PeerOptions peer)
     : peer_(std::move(peer)), stub_(TicketService::NewStub(peer_.channel)) {}
 
 absl::StatusOr<EscalateOverdueResponse> TicketClient::EscalateOverdue(
@@ -23,7 +23,7 @@ absl::StatusOr<EscalateOverdueResponse> TicketClient::EscalateOverdue(
       TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(older_than));
   request.set_batch_size(batch_size);
   grpc::ClientContext context;
-  clients::PrepareContext(peer_, &context);
+  PrepareContext(peer_, &context);
   EscalateOverdueResponse response;
   absl::Status status =
       rpc::FromGrpcStatus(stub_->EscalateOverdue(&context, request, &response));
@@ -31,4 +31,4 @@ absl::StatusOr<EscalateOverdueResponse> TicketClient::EscalateOverdue(
   return response;
 }
 
-}  // namespace helpdesk::jobs
+}  // namespace helpdesk::clients

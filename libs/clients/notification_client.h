@@ -1,5 +1,5 @@
-#ifndef HELPDESK_SERVICES_JOBS_NOTIFICATION_CLIENT_H_
-#define HELPDESK_SERVICES_JOBS_NOTIFICATION_CLIENT_H_
+#ifndef HELPDESK_LIBS_CLIENTS_NOTIFICATION_CLIENT_H_
+#define HELPDESK_LIBS_CLIENTS_NOTIFICATION_CLIENT_H_
 
 #include <cstdint>
 #include <memory>
@@ -10,9 +10,9 @@
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
 #include "libs/clients/call_context.h"
 
-namespace helpdesk::jobs {
+namespace helpdesk::clients {
 
-// A notification a job handler asks for.
+// A notification another service asks for.
 struct NotificationDraft {
   int64_t user_id = 0;
   int64_t ticket_id = 0;  // 0: none
@@ -21,12 +21,12 @@ struct NotificationDraft {
   int64_t source_job_id = 0;
 };
 
-// The jobs service's one way to call NotificationService: internal
+// The one way other services call NotificationService: internal
 // CreateNotification with the service credential and a deadline on every
 // call. Thread-safe.
 class NotificationClient final {
  public:
-  explicit NotificationClient(clients::PeerOptions peer);
+  explicit NotificationClient(PeerOptions peer);
 
   // NotificationService.CreateNotification, idempotent on
   // (source_job_id, user_id): a retried job never notifies twice. The call
@@ -35,11 +35,11 @@ class NotificationClient final {
                                   absl::Time deadline);
 
  private:
-  clients::PeerOptions peer_;
+  PeerOptions peer_;
   std::unique_ptr<::helpdesk::notifications::v1::NotificationService::Stub>
       stub_;
 };
 
-}  // namespace helpdesk::jobs
+}  // namespace helpdesk::clients
 
-#endif  // HELPDESK_SERVICES_JOBS_NOTIFICATION_CLIENT_H_
+#endif  // HELPDESK_LIBS_CLIENTS_NOTIFICATION_CLIENT_H_

@@ -1,18 +1,17 @@
-#include "services/jobs/notification_client.h"
+#include "libs/clients/notification_client.h"
 
 #include <utility>
 
 #include "absl/status/status.h"
 #include "libs/rpc/status_conversion.h"
-#include "services/jobs/peer_call.h"
 
-namespace helpdesk::jobs {
+namespace helpdesk::clients {
 
 using ::helpdesk::notifications::v1::CreateNotificationRequest;
 using ::helpdesk::notifications::v1::Notification;
 using ::helpdesk::notifications::v1::NotificationService;
 
-NotificationClient::NotificationClient(clients::PeerOptions peer)
+NotificationClient::NotificationClient(PeerOptions peer)
     : peer_(std::move(peer)),
       stub_(NotificationService::NewStub(peer_.channel)) {}
 
@@ -26,10 +25,10 @@ absl::Status NotificationClient::CreateNotification(
   notification->set_message(draft.message);
   notification->set_source_job_id(draft.source_job_id);
   grpc::ClientContext context;
-  PrepareJobCall(peer_, deadline, &context);
+  PrepareContext(peer_, &context, deadline);
   Notification response;
   return rpc::FromGrpcStatus(
       stub_->CreateNotification(&context, request, &response));
 }
 
-}  // namespace helpdesk::jobs
+}  // namespace helpdesk::clients
