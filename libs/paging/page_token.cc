@@ -9,9 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "libs/status/error_details.h"
+#include "libs/status/status_macros.h"
 
 namespace helpdesk::paging {
 namespace {
@@ -58,6 +62,28 @@ absl::StatusOr<std::string> PageTokenCodec::Decode(
     return BadToken();
   }
   return std::string(cursor);
+}
+
+std::string PageTokenCodec::EncodeKeys(absl::string_view scope,
+                                       absl::Span<const int64_t> keys) const {
+  return Encode(scope, absl::StrJoin(keys, ":"));
+}
+
+absl::StatusOr<std::vector<int64_t>> PageTokenCodec::DecodeKeys(
+    absl::string_view scope, absl::string_view token, size_t count) const {
+  ASSIGN_OR_RETURN(std::string cursor, Decode(scope, token));
+  std::vector<int64_t> keys;
+  for (absl::string_view part : absl::StrSplit(cursor, ':')) {
+    int64_t key = 0;
+    if (!absl::SimpleAtoi(part, &key)) return BadToken();
+    keys.push_back(key);
+  }
+  if (keys.size() != count) return BadToken();
+  return keys;
+}
+
+std::string PageTokenKey(absl::string_view service_token) {
+  return absl::StrCat("page-tokens:", service_token);
 }
 
 absl::StatusOr<int> EffectivePageSize(int requested, int default_size,

@@ -2,10 +2,13 @@
 #define HELPDESK_LIBS_PAGING_PAGE_TOKEN_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace helpdesk::paging {
 
@@ -27,11 +30,26 @@ class PageTokenCodec final {
   absl::StatusOr<std::string> Decode(absl::string_view scope,
                                      absl::string_view token) const;
 
+  // Keyset paging: the sort keys of the last row a page returned (e.g.
+  // {id}, or {create_time, id}) as a token, and back. DecodeKeys answers
+  // INVALID_ARGUMENT (field `page_token`), the same for every List RPC,
+  // unless `token` came from EncodeKeys with this key, scope and as many
+  // keys as `count`.
+  std::string EncodeKeys(absl::string_view scope,
+                         absl::Span<const int64_t> keys) const;
+  absl::StatusOr<std::vector<int64_t>> DecodeKeys(absl::string_view scope,
+                                                  absl::string_view token,
+                                                  size_t count) const;
+
  private:
   std::string Mac(absl::string_view scope, absl::string_view cursor) const;
 
   std::string key_;
 };
+
+// The page-token key of a service whose deployment shares `service_token`
+// (every replica of a service must use the same key).
+std::string PageTokenKey(absl::string_view service_token);
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;

@@ -1,10 +1,13 @@
 #include "libs/paging/page_token.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/status/error_details.h"
 #include "libs/status/status_matchers.h"
 
 namespace helpdesk::paging {
@@ -39,6 +42,33 @@ TEST(PageTokenCodecTest, EditedOrForgedTokensAreRejected) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PageTokenCodec("other key").Decode("s", codec.Encode("s", "1")),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(PageTokenCodecTest, KeysRoundTripIncludingNegativeOnes) {
+  PageTokenCodec codec("key");
+  const std::string token = codec.EncodeKeys("scope", {-1'700'000'000, 42});
+  auto keys = codec.DecodeKeys("scope", token, 2);
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_EQ(*keys, (std::vector<int64_t>{-1'700'000'000, 42}));
+}
+
+TEST(PageTokenCodecTest, KeysOfAnotherShapeAreTheSameInvalidArgument) {
+  PageTokenCodec codec("key");
+  // Authentic tokens, but not of this listing's shape.
+  for (const std::string& token :
+       {codec.EncodeKeys("scope", {1}), codec.EncodeKeys("scope", {1, 2, 3}),
+        codec.Encode("scope", "12:x"), codec.Encode("scope", "")}) {
+    auto keys = codec.DecodeKeys("scope", token, 2);
+    EXPECT_THAT(keys, StatusIs(absl::StatusCode::kInvalidArgument));
+    ASSERT_TRUE(GetBadRequest(keys.status()).has_value());
+    EXPECT_EQ(GetBadRequest(keys.status())->field_violations(0).field(),
+              "page_token");
+  }
+}
+
+TEST(PageTokenKeyTest, OneKeyPerServiceCredential) {
+  EXPECT_EQ(PageTokenKey("a"), PageTokenKey("a"));
+  EXPECT_NE(PageTokenKey("a"), PageTokenKey("b"));
 }
 
 TEST(EffectivePageSizeTest, DefaultsClampsAndRejectsNegative) {

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/auth/auth_interceptor.h"
+#include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 
 namespace helpdesk::audit {
@@ -20,6 +21,10 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Create(
           (std::filesystem::path(component->options_.data_dir) / "audit.db")
               .string(),
           component->options_.db_readers));
+  if (component->options_.page_token_key.empty()) {
+    component->options_.page_token_key =
+        paging::PageTokenKey(component->options_.service_token);
+  }
   component->service_ = std::make_unique<AuditServiceImpl>(
       component->store_.get(), clock, component->options_.page_token_key);
   return component;

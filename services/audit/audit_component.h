@@ -17,6 +17,7 @@ namespace helpdesk::audit {
 struct AuditComponentOptions {
   std::string data_dir;
   std::string service_token;
+  // Empty: derived from service_token (paging::PageTokenKey).
   std::string page_token_key;
   // Read-only connections to audit.db that the read RPCs share (see
   // db::ReaderPool); writes use one connection of their own.

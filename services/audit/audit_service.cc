@@ -169,18 +169,9 @@ absl::StatusOr<v1::ListAuditEventsResponse> AuditServiceImpl::DoList(
   const std::string scope = ScopeOf(request);
   std::optional<EventCursor> after;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string cursor,
-                     page_tokens_.Decode(scope, request.page_token()));
-    std::pair<std::string, std::string> parts =
-        absl::StrSplit(cursor, absl::MaxSplits(':', 1));
-    int64_t micros = 0;
-    EventCursor parsed;
-    if (!absl::SimpleAtoi(parts.first, &micros) ||
-        !absl::SimpleAtoi(parts.second, &parsed.id)) {
-      return absl::InvalidArgumentError("invalid page_token");
-    }
-    parsed.create_time = absl::FromUnixMicros(micros);
-    after = parsed;
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(scope, request.page_token(), 2));
+    after = EventCursor{absl::FromUnixMicros(keys[0]), keys[1]};
   }
 
   ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
@@ -202,9 +193,8 @@ absl::StatusOr<v1::ListAuditEventsResponse> AuditServiceImpl::DoList(
     last = &event;
   }
   if (more && last != nullptr) {
-    response.set_next_page_token(page_tokens_.Encode(
-        scope,
-        absl::StrCat(absl::ToUnixMicros(last->create_time), ":", last->id)));
+    response.set_next_page_token(page_tokens_.EncodeKeys(
+        scope, {absl::ToUnixMicros(last->create_time), last->id}));
   }
   return response;
 }

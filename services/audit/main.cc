@@ -45,7 +45,6 @@ int main(int argc, char** argv) {
   helpdesk::audit::AuditComponentOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.service_token = service_token;
-  options.page_token_key = absl::StrCat("page-tokens:", service_token);
   helpdesk::rpc::CreateDataDirOrExit(kProgram, options.data_dir);
   auto component = helpdesk::rpc::ValueOrExit(
       kProgram, helpdesk::audit::AuditComponent::Create(options, &clock));

@@ -11,6 +11,7 @@
 #include "libs/auth/auth_interceptor.h"
 #include "libs/db/database.h"
 #include "libs/log/log.h"
+#include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 #include "services/auth/migrations.h"
 
@@ -27,6 +28,10 @@ absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
     AuthComponentOptions options, const Clock* clock) {
   std::unique_ptr<AuthComponent> component(new AuthComponent());
   component->options_ = std::move(options);
+  if (component->options_.service.page_token_key.empty()) {
+    component->options_.service.page_token_key =
+        paging::PageTokenKey(component->options_.service_token);
+  }
   component->clock_ = clock;
   ASSIGN_OR_RETURN(component->store_,
                    AuthStore::Open(DatabasePath(component->options_.data_dir),

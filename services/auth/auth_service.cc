@@ -266,11 +266,9 @@ absl::StatusOr<v1::ListUsersResponse> AuthServiceImpl::DoListUsers(
   const std::string scope = absl::StrCat("ListUsers/role=", request.role());
   int64_t after_id = 0;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string cursor,
-                     page_tokens_.Decode(scope, request.page_token()));
-    if (!absl::SimpleAtoi(cursor, &after_id)) {
-      return absl::InvalidArgumentError("invalid page_token");
-    }
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(scope, request.page_token(), 1));
+    after_id = keys[0];
   }
   ASSIGN_OR_RETURN(std::vector<UserRecord> users,
                    store_->ListUsers(request.role(), after_id, page_size + 1));
@@ -280,7 +278,7 @@ absl::StatusOr<v1::ListUsersResponse> AuthServiceImpl::DoListUsers(
   for (const UserRecord& user : users) *response.add_users() = ToProto(user);
   if (more) {
     response.set_next_page_token(
-        page_tokens_.Encode(scope, absl::StrCat(users.back().id)));
+        page_tokens_.EncodeKeys(scope, {users.back().id}));
   }
   return response;
 }

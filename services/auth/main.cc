@@ -56,7 +56,6 @@ int main(int argc, char** argv) {
   options.service_token = service_token;
   options.seed_demo = absl::GetFlag(FLAGS_seed_demo);
   options.service.rate_limits = absl::GetFlag(FLAGS_rate_limits);
-  options.service.page_token_key = absl::StrCat("page-tokens:", service_token);
   options.service.argon2.memory_kib = absl::GetFlag(FLAGS_argon2_memory_kib);
   options.service.argon2.iterations = absl::GetFlag(FLAGS_argon2_iterations);
   options.service.argon2.parallelism = absl::GetFlag(FLAGS_argon2_parallelism);

@@ -54,24 +54,18 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   auth_options.service_token = service_token;
   auth_options.seed_demo = options.seed_demo;
   auth_options.service.rate_limits = options.rate_limits;
-  auth_options.service.page_token_key =
-      absl::StrCat("page-tokens:", service_token);
   ASSIGN_OR_RETURN(daemon->auth_,
                    auth::AuthComponent::Create(auth_options, &daemon->clock_));
 
   ASSIGN_OR_RETURN(daemon->audit_,
                    audit::AuditComponent::Create(
-                       {options.data_dir, service_token,
-                        absl::StrCat("page-tokens:", service_token)},
-                       &daemon->clock_));
+                       {options.data_dir, service_token}, &daemon->clock_));
 
   ticket::TicketComponentOptions ticket_options;
   ticket_options.data_dir = options.data_dir;
   ticket_options.service_token = service_token;
   ticket_options.service.rate_limits = options.rate_limits;
   ticket_options.service.escalate_after = options.escalate_after;
-  ticket_options.service.page_token_key =
-      absl::StrCat("page-tokens:", service_token);
   ASSIGN_OR_RETURN(daemon->tickets_, ticket::TicketComponent::Create(
                                          ticket_options, &daemon->clock_));
   if (options.seed_demo) {
@@ -88,8 +82,6 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   notification::NotificationComponentOptions notification_options;
   notification_options.data_dir = options.data_dir;
   notification_options.service_token = service_token;
-  notification_options.service.page_token_key =
-      absl::StrCat("page-tokens:", service_token);
   // Like every limiter: off for benchmarks, which open many streams per
   // user.
   if (!options.rate_limits) {
@@ -109,8 +101,6 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   jobs::JobsComponentOptions jobs_options;
   jobs_options.data_dir = options.data_dir;
   jobs_options.service_token = service_token;
-  jobs_options.service.page_token_key =
-      absl::StrCat("page-tokens:", service_token);
   jobs_options.escalation.sweep_interval = options.sweep_interval;
   jobs_options.escalation.escalate_after = options.escalate_after;
   ASSIGN_OR_RETURN(daemon->jobs_,

@@ -110,12 +110,9 @@ absl::StatusOr<v1::ListJobsResponse> JobServiceImpl::DoList(
   const std::string scope = ListScope(request.state());
   int64_t before_id = 0;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string cursor,
-                     page_tokens_.Decode(scope, request.page_token()));
-    if (!absl::SimpleAtoi(cursor, &before_id) || before_id <= 0) {
-      return InvalidArgumentWithViolations(
-          "invalid page_token", {{"page_token", "is not a valid token"}});
-    }
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(scope, request.page_token(), 1));
+    before_id = keys[0];
   }
   ASSIGN_OR_RETURN(std::vector<JobRecord> jobs,
                    store_->List(request.state(), before_id, page_size + 1));
@@ -125,7 +122,7 @@ absl::StatusOr<v1::ListJobsResponse> JobServiceImpl::DoList(
   for (const JobRecord& job : jobs) *response.add_jobs() = ToProto(job);
   if (more) {
     response.set_next_page_token(
-        page_tokens_.Encode(scope, absl::StrCat(jobs.back().id)));
+        page_tokens_.EncodeKeys(scope, {jobs.back().id}));
   }
   return response;
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/clients/call_context.h"
+#include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 #include "services/jobs/job_validation.h"
 
@@ -37,8 +38,7 @@ absl::StatusOr<std::unique_ptr<JobsComponent>> JobsComponent::Create(
   component->clock_ = clock;
   JobsComponentOptions& opts = component->options_;
   if (opts.service.page_token_key.empty()) {
-    opts.service.page_token_key =
-        absl::StrCat("jobs-page-tokens:", opts.service_token);
+    opts.service.page_token_key = paging::PageTokenKey(opts.service_token);
   }
   ASSIGN_OR_RETURN(component->store_,
                    JobStore::Open(DatabasePath(opts.data_dir)));

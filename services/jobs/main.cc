@@ -72,7 +72,6 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.service_token = service_token;
   options.service.default_max_attempts = absl::GetFlag(FLAGS_max_attempts);
-  options.service.page_token_key = absl::StrCat("page-tokens:", service_token);
   options.workers.workers = absl::GetFlag(FLAGS_workers);
   options.workers.lease = absl::GetFlag(FLAGS_lease);
   options.workers.handler_timeout = absl::GetFlag(FLAGS_handler_timeout);

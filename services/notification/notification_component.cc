@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "libs/auth/auth_interceptor.h"
+#include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 
 namespace helpdesk::notification {
@@ -31,8 +32,7 @@ NotificationComponent::Create(NotificationComponentOptions options,
   component->resolver_ = resolver;
   NotificationComponentOptions& opts = component->options_;
   if (opts.service.page_token_key.empty()) {
-    opts.service.page_token_key =
-        absl::StrCat("notification-page-tokens:", opts.service_token);
+    opts.service.page_token_key = paging::PageTokenKey(opts.service_token);
   }
   ASSIGN_OR_RETURN(
       component->store_,

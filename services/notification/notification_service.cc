@@ -94,12 +94,9 @@ absl::StatusOr<ListNotificationsResponse> NotificationServiceImpl::DoList(
   const std::string scope = ListScope(principal.user_id, request.unread_only());
   int64_t before_id = 0;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string cursor,
-                     page_tokens_.Decode(scope, request.page_token()));
-    if (!absl::SimpleAtoi(cursor, &before_id) || before_id <= 0) {
-      return InvalidArgumentWithViolations(
-          "invalid page_token", {{"page_token", "is not a valid page token"}});
-    }
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(scope, request.page_token(), 1));
+    before_id = keys[0];
   }
   ASSIGN_OR_RETURN(
       NotificationPage page,
@@ -113,7 +110,7 @@ absl::StatusOr<ListNotificationsResponse> NotificationServiceImpl::DoList(
   }
   if (more) {
     response.set_next_page_token(
-        page_tokens_.Encode(scope, absl::StrCat(page.notifications.back().id)));
+        page_tokens_.EncodeKeys(scope, {page.notifications.back().id}));
   }
   response.set_unread_count(page.unread.count);
   return response;

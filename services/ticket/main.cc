@@ -52,7 +52,6 @@ int main(int argc, char** argv) {
   options.service_token = service_token;
   options.service.rate_limits = absl::GetFlag(FLAGS_rate_limits);
   options.service.escalate_after = absl::GetFlag(FLAGS_escalate_after);
-  options.service.page_token_key = absl::StrCat("page-tokens:", service_token);
   helpdesk::rpc::CreateDataDirOrExit(kProgram, options.data_dir);
   auto component = helpdesk::rpc::ValueOrExit(
       kProgram, helpdesk::ticket::TicketComponent::Create(options, &clock));

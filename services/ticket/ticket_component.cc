@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/db/database.h"
+#include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 #include "services/ticket/migrations.h"
 
@@ -25,6 +26,10 @@ absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
     TicketComponentOptions options, const Clock* clock) {
   std::unique_ptr<TicketComponent> component(new TicketComponent());
   component->options_ = std::move(options);
+  if (component->options_.service.page_token_key.empty()) {
+    component->options_.service.page_token_key =
+        paging::PageTokenKey(component->options_.service_token);
+  }
   component->clock_ = clock;
   ASSIGN_OR_RETURN(component->store_,
                    TicketStore::Open(DatabasePath(component->options_.data_dir),

@@ -214,14 +214,10 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
   int64_t before_id = 0;
   int64_t total = -1;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string cursor,
-                     page_tokens_.Decode(scope, request.page_token()));
-    std::pair<std::string, std::string> parts =
-        absl::StrSplit(cursor, absl::MaxSplits(':', 1));
-    if (!absl::SimpleAtoi(parts.first, &before_id) ||
-        !absl::SimpleAtoi(parts.second, &total)) {
-      return absl::InvalidArgumentError("invalid page_token");
-    }
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(scope, request.page_token(), 2));
+    before_id = keys[0];
+    total = keys[1];
   }
   // The count is taken when a listing starts and carried in the page token,
   // so later pages cost only their own rows.
@@ -254,7 +250,7 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
   response.set_total_size(static_cast<int32_t>(total));
   if (more) {
     response.set_next_page_token(
-        page_tokens_.Encode(scope, absl::StrCat(last_id, ":", total)));
+        page_tokens_.EncodeKeys(scope, {last_id, total}));
   }
   return response;
 }
@@ -458,7 +454,7 @@ absl::Status TicketServiceImpl::NotesPage(
   }
   if (more) {
     *next_page_token =
-        page_tokens_.Encode(NotesScope(ticket_id), absl::StrCat(last_id));
+        page_tokens_.EncodeKeys(NotesScope(ticket_id), {last_id});
   }
   return absl::OkStatus();
 }
@@ -480,12 +476,10 @@ absl::StatusOr<tickets::v1::ListNotesResponse> TicketServiceImpl::DoListNotes(
                    paging::EffectivePageSize(request.page_size()));
   int64_t after_id = 0;
   if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(
-        std::string cursor,
-        page_tokens_.Decode(NotesScope(ticket.id), request.page_token()));
-    if (!absl::SimpleAtoi(cursor, &after_id)) {
-      return absl::InvalidArgumentError("invalid page_token");
-    }
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(NotesScope(ticket.id),
+                                             request.page_token(), 1));
+    after_id = keys[0];
   }
   tickets::v1::ListNotesResponse response;
   RETURN_IF_ERROR(NotesPage(ticket.id, after_id, page_size,
