@@ -21,6 +21,7 @@
 #include "libs/status/status_matchers.h"
 #include "libs/testing/free_port.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
 
@@ -28,6 +29,7 @@ namespace helpdesk {
 namespace {
 
 using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::WaitFor;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kServiceToken[] = "integration-token-0123456789abcdef";
@@ -74,13 +76,14 @@ class AuthAuditTest : public ::testing::Test {
     audit_ = std::move(*audit);
     // A port just released may take the kernel a moment to free.
     absl::StatusOr<std::unique_ptr<rpc::RpcServer>> server;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      rpc::ServerOptions options;
-      options.port = port;
-      server = audit_->Serve(std::move(options), auth_client_.get());
-      if (server.ok()) break;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
+    WaitFor(
+        [&] {
+          rpc::ServerOptions options;
+          options.port = port;
+          server = audit_->Serve(std::move(options), auth_client_.get());
+          return server.ok();
+        },
+        absl::Seconds(2), absl::Milliseconds(20));
     ASSERT_THAT(server, IsOk());
     audit_server_ = std::move(*server);
     // The relay's channel reconnects on its own; don't race it.

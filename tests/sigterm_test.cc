@@ -26,6 +26,7 @@
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk {
 namespace {
@@ -33,6 +34,7 @@ namespace {
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::RunfilePath;
 using ::helpdesk::testing::Subprocess;
+using ::helpdesk::testing::WaitFor;
 
 class Daemon {
  public:
@@ -124,28 +126,32 @@ TEST(SigtermTest, InFlightCallsFinishAndNothingConfirmedIsLost) {
   const std::string admin = daemon.Login("admina@example.com");
   auto audit = audit::v1::AuditService::NewStub(daemon.channel());
   std::map<int64_t, int> events;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    events.clear();
-    std::string page_token;
-    do {
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + admin);
-      audit::v1::ListAuditEventsRequest request;
-      request.set_action("ticket.created");
-      request.set_page_size(1000);
-      request.set_page_token(page_token);
-      audit::v1::ListAuditEventsResponse response;
-      ASSERT_TRUE(audit->ListAuditEvents(&context, request, &response).ok());
-      for (const auto& event : response.audit_events()) {
-        ++events[event.entity_id()];
-      }
-      page_token = response.next_page_token();
-    } while (!page_token.empty());
-    bool all = true;
-    for (int64_t id : confirmed) all = all && events.count(id) > 0;
-    if (all) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  grpc::Status listed;
+  WaitFor(
+      [&] {
+        events.clear();
+        std::string page_token;
+        do {
+          grpc::ClientContext context;
+          context.AddMetadata("authorization", "Bearer " + admin);
+          audit::v1::ListAuditEventsRequest request;
+          request.set_action("ticket.created");
+          request.set_page_size(1000);
+          request.set_page_token(page_token);
+          audit::v1::ListAuditEventsResponse response;
+          listed = audit->ListAuditEvents(&context, request, &response);
+          if (!listed.ok()) return true;
+          for (const auto& event : response.audit_events()) {
+            ++events[event.entity_id()];
+          }
+          page_token = response.next_page_token();
+        } while (!page_token.empty());
+        bool all = true;
+        for (int64_t id : confirmed) all = all && events.count(id) > 0;
+        return all;
+      },
+      absl::Seconds(10), absl::Milliseconds(50));
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
   auto tickets = tickets::v1::TicketService::NewStub(daemon.channel());
   for (int64_t id : confirmed) {
     EXPECT_EQ(events[id], 1) << "ticket " << id;

@@ -24,6 +24,7 @@
 #include "libs/testing/free_port.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk {
 namespace {
@@ -33,6 +34,7 @@ using ::helpdesk::gateway::testing::TestResponse;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::RunfilePath;
 using ::helpdesk::testing::Subprocess;
+using ::helpdesk::testing::WaitFor;
 using ::testing::HasSubstr;
 
 constexpr char kServiceToken[] = "split-e2e-token-0123456789abcdef0123456789";
@@ -142,14 +144,11 @@ class SplitE2eTest : public ::testing::Test {
   // through outboxes and the job queue), for at most 30 s.
   bool Eventually(const std::string& cookie, const std::string& target,
                   const std::string& needle) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < deadline) {
-      if (absl::StrContains(Call(cookie, "GET", target).body, needle)) {
-        return true;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return false;
+    return WaitFor(
+        [&] {
+          return absl::StrContains(Call(cookie, "GET", target).body, needle);
+        },
+        absl::Seconds(30), absl::Milliseconds(100));
   }
 
   // The id in a JSON ticket or job.

@@ -5,19 +5,20 @@
 
 #include "SQLiteCpp/Statement.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/db/database.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 #include "sqlite3.h"
 
 namespace helpdesk::db {
 namespace {
 
 using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::WaitFor;
 
 constexpr Migration kMigrations[] = {
     {1, "notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"}};
@@ -57,10 +58,7 @@ TEST_F(CheckpointerTest, CheckpointsOnItsOwnThreadOnceTheWalIsLong) {
   ASSERT_THAT(checkpointer, IsOk());
   WritePages(100);  // ~50 pages: past the threshold
   // The thread wakes on the commit; wait for it (no timing assumed).
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while ((*checkpointer)->checkpoints() == 0 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  WaitFor([&] { return (*checkpointer)->checkpoints() > 0; });
   EXPECT_GE((*checkpointer)->checkpoints(), 1);
   // It really copied the WAL into the file (a checkpoint through a
   // connection that never read the file copies nothing and says so only

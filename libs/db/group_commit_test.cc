@@ -15,12 +15,14 @@
 #include "libs/db/database.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::db {
 namespace {
 
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::StatusIs;
+using ::helpdesk::testing::WaitFor;
 
 constexpr Migration kMigrations[] = {
     {1, "notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"}};
@@ -59,7 +61,8 @@ class GroupCommitTest : public ::testing::Test {
   }
 
   void WaitUntilQueued(size_t writes) {
-    while (committer_->queued() < writes) std::this_thread::yield();
+    EXPECT_TRUE(WaitFor([&] { return committer_->queued() >= writes; }))
+        << "queued: " << committer_->queued();
   }
 
   std::vector<std::string> Bodies() {

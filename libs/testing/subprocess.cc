@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "libs/testing/wait_for.h"
 
 extern char** environ;
 
@@ -107,21 +108,15 @@ void Subprocess::Signal(int signal) {
 }
 
 absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    int status = 0;
-    const pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      reaped_ = true;
-      if (WIFEXITED(status)) return WEXITSTATUS(status);
-      if (WIFSIGNALED(status)) return -WTERMSIG(status);
-      return absl::InternalError("unexpected wait status");
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError("the process is still running");
-    }
-    absl::SleepFor(absl::Milliseconds(5));
+  int status = 0;
+  if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+               timeout)) {
+    return absl::DeadlineExceededError("the process is still running");
   }
+  reaped_ = true;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  return absl::InternalError("unexpected wait status");
 }
 
 }  // namespace helpdesk::testing

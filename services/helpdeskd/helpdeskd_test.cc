@@ -22,6 +22,7 @@
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk {
 namespace {
@@ -29,6 +30,7 @@ namespace {
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::StatusIs;
 using ::helpdesk::testing::Subprocess;
+using ::helpdesk::testing::WaitFor;
 
 bool IsServing(int port) {
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
@@ -118,15 +120,19 @@ TEST(HelpdeskdTest, DemoAccountsCanSignInAndSeeThemselves) {
   request.set_action("user.login");
   request.set_actor_id(me.id());
   int found = 0;
+  grpc::Status listed;
   // Delivery is asynchronous (the relay is woken at commit): poll briefly.
-  for (int attempt = 0; attempt < 200 && found == 0; ++attempt) {
-    grpc::ClientContext list_context;
-    list_context.AddMetadata("authorization", "Bearer " + token);
-    helpdesk::audit::v1::ListAuditEventsResponse events;
-    ASSERT_TRUE(audit->ListAuditEvents(&list_context, request, &events).ok());
-    found = events.audit_events_size();
-    if (found == 0) absl::SleepFor(absl::Milliseconds(25));
-  }
+  WaitFor(
+      [&] {
+        grpc::ClientContext list_context;
+        list_context.AddMetadata("authorization", "Bearer " + token);
+        helpdesk::audit::v1::ListAuditEventsResponse events;
+        listed = audit->ListAuditEvents(&list_context, request, &events);
+        found = events.audit_events_size();
+        return !listed.ok() || found > 0;
+      },
+      absl::Seconds(5), absl::Milliseconds(25));
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
   EXPECT_EQ(found, 1);
 }
 
@@ -176,10 +182,8 @@ TEST(HelpdeskdTest, AssignmentAndEscalationReachTheRightInboxes) {
   // Delivery is asynchronous; wait (bounded) until `token` has `expected`,
   // then make sure no duplicate follows.
   auto expect_unread = [&](const std::string& token, int64_t expected) {
-    for (int attempt = 0; attempt < 400 && unread(token) < expected;
-         ++attempt) {
-      absl::SleepFor(absl::Milliseconds(25));
-    }
+    WaitFor([&] { return unread(token) >= expected; }, absl::Seconds(10),
+            absl::Milliseconds(25));
     absl::SleepFor(absl::Milliseconds(200));
     EXPECT_EQ(unread(token), expected);
   };

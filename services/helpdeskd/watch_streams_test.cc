@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/testing/http_client.h"
 #include "gmock/gmock.h"
@@ -19,6 +18,7 @@
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 #include "services/helpdeskd/helpdeskd.h"
 #include "services/notification/notification_test_fixture.h"
 
@@ -29,6 +29,7 @@ using ::helpdesk::gateway::testing::TestHttpClient;
 using ::helpdesk::notification::TestWatch;
 using ::helpdesk::notifications::v1::NotificationService;
 using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::WaitFor;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
@@ -238,15 +239,14 @@ TEST_F(GatewayWatchTest, EventStreamBeyondTheCapIs429WithRetryAfter) {
   // the service: poll, bounded).
   tabs.back()->Close();
   tabs.pop_back();
-  bool reopened = false;
-  for (int attempt = 0; attempt < 100 && !reopened; ++attempt) {
-    tabs.push_back(std::make_unique<TestHttpClient>(daemon_->http_port()));
-    reopened = RequestEventStream(*tabs.back(), cookie) == 200;
-    if (!reopened) {
-      tabs.pop_back();
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-  }
+  const bool reopened = WaitFor(
+      [&] {
+        tabs.push_back(std::make_unique<TestHttpClient>(daemon_->http_port()));
+        if (RequestEventStream(*tabs.back(), cookie) == 200) return true;
+        tabs.pop_back();
+        return false;
+      },
+      absl::Seconds(5), absl::Milliseconds(50));
   EXPECT_TRUE(reopened);
 }
 

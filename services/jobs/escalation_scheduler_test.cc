@@ -8,7 +8,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
@@ -19,6 +18,7 @@
 #include "libs/clients/ticket_client.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::jobs {
 namespace {
@@ -26,6 +26,7 @@ namespace {
 using ::google::protobuf::util::TimeUtil;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::StatusIs;
+using ::helpdesk::testing::WaitFor;
 using ::helpdesk::tickets::v1::EscalateOverdueRequest;
 using ::helpdesk::tickets::v1::EscalateOverdueResponse;
 
@@ -139,10 +140,7 @@ TEST_F(EscalationSchedulerTest, ACallDuringASweepGetsThatSweepsResult) {
     joiners.emplace_back([&] { result = scheduler().RunSweep(); });
   }
   // Bounded wait until all three wait for the running sweep.
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (scheduler().waiting() < 3 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  WaitFor([&] { return scheduler().waiting() >= 3; }, absl::Seconds(10));
   EXPECT_EQ(scheduler().waiting(), 3);
   tickets_.Hold(false);
   running.join();

@@ -10,7 +10,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -24,6 +23,7 @@
 #include "libs/status/status_matchers.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
+#include "libs/testing/wait_for.h"
 #include "services/auth/auth_component.h"
 #include "services/notification/notification_component.h"
 
@@ -34,6 +34,7 @@ using ::helpdesk::jobs::v1::Job;
 using ::helpdesk::jobs::v1::JobService;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::Subprocess;
+using ::helpdesk::testing::WaitFor;
 
 constexpr char kServiceToken[] = "file-service-token-0123456789abcdef0123";
 
@@ -120,13 +121,14 @@ TEST(JobsServerTest, RunsJobsWithTheSharedCredentialAndStopsOnSigterm) {
   auto notifications =
       notifications::v1::NotificationService::NewStub(peers_channel);
   notifications::v1::ListNotificationsResponse inbox;
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (inbox.notifications_size() == 0 && absl::Now() < give_up) {
+  grpc::Status listed;
+  WaitFor([&] {
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + user.session_token());
-    ASSERT_TRUE(notifications->ListNotifications(&context, {}, &inbox).ok());
-    if (inbox.notifications_size() == 0) absl::SleepFor(absl::Milliseconds(5));
-  }
+    listed = notifications->ListNotifications(&context, {}, &inbox);
+    return !listed.ok() || inbox.notifications_size() > 0;
+  });
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
   ASSERT_EQ(inbox.notifications_size(), 1);
   EXPECT_EQ(inbox.notifications(0).source_job_id(), job.id());
 

@@ -20,6 +20,7 @@
 #include "libs/clients/call_context.h"
 #include "libs/clients/notification_client.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/wait_for.h"
 #include "services/jobs/fan_out_handler.h"
 #include "services/jobs/jobs_test_fixture.h"
 
@@ -29,6 +30,7 @@ namespace {
 using ::helpdesk::jobs::v1::Job;
 using ::helpdesk::notifications::v1::Notification;
 using ::helpdesk::testing::IsOk;
+using ::helpdesk::testing::WaitFor;
 using ::helpdesk::tickets::v1::Ticket;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -210,10 +212,12 @@ TEST_F(PipelineWithWorkersTest, AStatusChangeReachesTheOwnerWithinMoments) {
   const absl::Time start = absl::Now();
   ASSERT_THAT(SetStatus(admin_a_, ticket->id(), Ticket::IN_PROGRESS), IsOk());
   std::vector<Notification> inbox;
-  while (inbox.empty() && absl::Now() - start < absl::Seconds(20)) {
-    inbox = Notifications(user_a_);
-    if (inbox.empty()) absl::SleepFor(absl::Milliseconds(2));
-  }
+  WaitFor(
+      [&] {
+        inbox = Notifications(user_a_);
+        return !inbox.empty();
+      },
+      absl::Seconds(20), absl::Milliseconds(2));
   ASSERT_THAT(inbox, SizeIs(1));
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_EQ(inbox[0].subject(), "Your ticket is in progress: Printer on fire");

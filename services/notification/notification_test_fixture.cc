@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::notification {
 
@@ -83,12 +84,8 @@ void ExpectHeartbeat(const std::optional<WatchNotificationsResponse>& event,
 }
 
 bool WaitForWatcherCount(WatchHub* hub, int count, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (hub->watcher_count() != count) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
+  return helpdesk::testing::WaitFor(
+      [&] { return hub->watcher_count() == count; }, timeout);
 }
 
 void NotificationTest::SetUp() {

@@ -21,7 +21,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::readme {
 namespace {
@@ -129,17 +130,15 @@ absl::StatusOr<int> RunBash(const std::string& script_path,
   posix_spawnattr_destroy(&attributes);
   if (error != 0) return absl::InternalError("cannot start /bin/bash");
 
-  const absl::Time deadline = absl::Now() + environment.timeout;
   int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (absl::Now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return absl::DeadlineExceededError(
-          absl::StrCat("the commands ran longer than ",
-                       absl::FormatDuration(environment.timeout)));
-    }
-    absl::SleepFor(absl::Milliseconds(10));
+  if (!helpdesk::testing::WaitFor(
+          [&] { return waitpid(pid, &status, WNOHANG) != 0; },
+          environment.timeout, absl::Milliseconds(10))) {
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return absl::DeadlineExceededError(
+        absl::StrCat("the commands ran longer than ",
+                     absl::FormatDuration(environment.timeout)));
   }
   kill(-pid, SIGKILL);  // whatever a command left running in the background
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
