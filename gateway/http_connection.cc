@@ -23,6 +23,7 @@
 #include "boost/beast/http.hpp"
 #include "gateway/http_message.h"
 #include "gateway/http_server.h"
+#include "libs/text/utf8.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -86,12 +87,20 @@ int RefusalStatus(const beast::error_code& ec, std::string* reason) {
 }
 
 // The answer to a request whose head is `header`, before its body is read:
-// 501 or 400 with a reason, or 0 to go on. Transfer-Encoding must be
-// exactly `chunked`, once: Beast reads a request with any other coding as
-// having no body, so the body's bytes would be parsed as the next request
-// (request smuggling); HTTP/1.0 has no transfer codings.
+// 501 or 400 with a reason, or 0 to go on. The target must be UTF-8 (Beast
+// takes any byte above 0x7f; answers quote the path, and JSON is UTF-8).
+// Transfer-Encoding must be exactly `chunked`, once: Beast reads a request
+// with any other coding as having no body, so the body's bytes would be
+// parsed as the next request (request smuggling); HTTP/1.0 has no transfer
+// codings.
 int HeaderRefusalStatus(const http::request_header<>& header,
                         std::string* reason) {
+  const auto target = header.target();
+  if (!text::CodePointCount(absl::string_view(target.data(), target.size()))
+           .has_value()) {
+    *reason = "the request target is not valid UTF-8";
+    return 400;
+  }
   int codings = 0;
   bool chunked = true;
   for (const auto& field : header) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "libs/text/utf8.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -58,6 +59,12 @@ ParseQueryString(absl::string_view query) {
                        false, &param.second)) {
       return absl::InvalidArgumentError(
           "malformed percent-encoding in the query string");
+    }
+    // A name is quoted back in errors; no field's name is anything but
+    // UTF-8. (Values are checked by the field they set.)
+    if (!text::CodePointCount(param.first).has_value()) {
+      return absl::InvalidArgumentError(
+          "a query parameter name is not valid UTF-8");
     }
     params.push_back(std::move(param));
   }

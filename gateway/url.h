@@ -16,7 +16,8 @@ namespace helpdesk::gateway {
 bool PercentDecode(absl::string_view in, bool keep_slash, std::string* out);
 
 // The decoded name/value pairs of a query string (the part after '?'), in
-// order; '+' means a space. INVALID_ARGUMENT on a malformed escape.
+// order; '+' means a space. INVALID_ARGUMENT on a malformed escape or a name
+// that is not UTF-8.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
 ParseQueryString(absl::string_view query);
 

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Prints "N passed, N failed" for a `bazel test` run and the browser tests.
+"""Prints "N passed, N failed" for a `bazel test` run and the other runners.
 
 Reads the run's build event file (JSON lines) and each test target's XML
 report; counts test cases, not targets. A target that did not run (for
 example, because it failed to build) counts as one failure. With --junit,
-also counts the cases of that JUnit report (node --test's browser tests):
-a missing, unreadable or empty report counts as one failure, and so does a
-non-zero --junit_status (the runner's exit status) without a failed case.
-Exits 1 when anything failed or nothing ran.
+also counts the cases of that JUnit report (node --test's browser tests,
+tools/fuzz's targets): a missing, unreadable or empty report counts as one
+failure, and so does a non-zero --junit_status (the runner's exit status)
+without a failed case. --junit may be given several times, each followed by
+its runner's --junit_status. Exits 1 when anything failed or nothing ran.
 
 Usage: test_summary.py [--format_check=passed|failed]
-           [--junit=REPORT.xml --junit_status=N] BUILD_EVENTS.json
+           [--lint_check=passed|failed]
+           [--junit=REPORT.xml --junit_status=N]... BUILD_EVENTS.json
            //expected:test ...
 """
 
@@ -55,23 +57,31 @@ def junit_counts(path, status):
 def main(argv):
     args = argv[1:]
     passed = failed = 0
-    junit = None
-    junit_status = 0
+    # [path, runner status, status given]; a --junit_status belongs to the
+    # --junit before it, or (given first) to the next one.
+    reports = []
+    pending_status = None
     while args and args[0].startswith("--"):
         name, _, value = args.pop(0).partition("=")
-        if name == "--format_check":
+        if name in ("--format_check", "--lint_check"):  # one case each
             if value == "passed":
                 passed += 1
             else:
                 failed += 1
         elif name == "--junit":
-            junit = value
+            reports.append([value, pending_status or 0,
+                            pending_status is not None])
+            pending_status = None
         elif name == "--junit_status":
-            junit_status = int(value or "1")
+            status = int(value or "1")
+            if reports and not reports[-1][2]:
+                reports[-1][1:] = [status, True]
+            else:
+                pending_status = status
         else:
             print(f"unknown option {name}", file=sys.stderr)
             return 2
-    if junit is not None:
+    for junit, junit_status, _ in reports:
         case_passed, case_failed = junit_counts(junit, junit_status)
         passed += case_passed
         failed += case_failed
