@@ -22,19 +22,16 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/gateway.h"
+#include "gateway/testing/gateway_cluster.h"
 #include "gateway/testing/http_client.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
-#include "libs/testing/temp_dir.h"
-#include "services/audit/audit_component.h"
-#include "services/auth/auth_component.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -50,8 +47,6 @@ using ::testing::Optional;
 using ::testing::StartsWith;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-constexpr char kServiceToken[] = "edge-hardening-test-token-0123456789abcdef";
-constexpr char kAllowedOrigin[] = "https://app.example.com";
 constexpr char kForeignOrigin[] = "https://evil.example.net";
 constexpr char kOwnOrigin[] = "http://127.0.0.1";  // the test client's Host
 constexpr char kUserLogin[] =
@@ -141,59 +136,8 @@ int WaitForClosed(const Flood& flood, int expected, absl::Duration limit) {
   return count;
 }
 
-class EdgeHardeningTest : public ::testing::Test {
+class EdgeHardeningTest : public GatewayClusterTest {
  protected:
-  void SetUp() override {
-    auth::AuthComponentOptions auth_options;
-    auth_options.data_dir = dir_.path().string();
-    auth_options.service_token = kServiceToken;
-    auth_options.service.argon2 = {64, 1, 1};
-    auth_options.service.page_token_key = "k";
-    auto auth = auth::AuthComponent::Create(auth_options, &clock_);
-    ASSERT_THAT(auth, IsOk());
-    auth_ = std::move(*auth);
-    auto audit = audit::AuditComponent::Create(
-        {dir_.path().string(), kServiceToken, "page-key"}, &clock_);
-    ASSERT_THAT(audit, IsOk());
-    audit_ = std::move(*audit);
-
-    rpc::ServerOptions server_options;
-    server_options.interceptors.push_back(
-        std::make_unique<auth::AuthInterceptorFactory>(auth_->token_resolver(),
-                                                       kServiceToken));
-    auto server = rpc::RpcServer::Start(std::move(server_options),
-                                        {auth_->service(), audit_->service()});
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(*server);
-    ASSERT_THAT(auth_->StartBackgroundWork(server_->InProcessChannel()),
-                IsOk());
-    target_ = absl::StrCat("127.0.0.1:", server_->port());
-    backend_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
-    StartGateway(Options());
-  }
-
-  void TearDown() override {
-    gateway_.reset();
-    if (auth_ != nullptr && auth_->relay() != nullptr) auth_->relay()->Stop();
-    if (server_ != nullptr) server_->Shutdown(absl::ZeroDuration());
-  }
-
-  GatewayOptions Options() {
-    GatewayOptions options;
-    options.service_token = kServiceToken;
-    options.allowed_origins = {kAllowedOrigin};
-    return options;
-  }
-
-  void StartGateway(GatewayOptions options,
-                    std::shared_ptr<grpc::Channel> backend = nullptr) {
-    gateway_.reset();
-    auto gateway = Gateway::Start(std::move(options),
-                                  backend != nullptr ? backend : backend_);
-    ASSERT_THAT(gateway, IsOk());
-    gateway_ = std::move(*gateway);
-  }
-
   // One request on a fresh connection from 127.0.0.1, headers as given.
   TestResponse Call(const std::string& method, const std::string& target,
                     const std::string& body = "", const Headers& headers = {}) {
@@ -212,15 +156,6 @@ class EdgeHardeningTest : public ::testing::Test {
     if (!cookie.has_value() || !absl::StartsWith(*cookie, "sid=")) return "";
     return cookie->substr(4, cookie->find(';') - 4);
   }
-
-  helpdesk::testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<auth::AuthComponent> auth_;
-  std::unique_ptr<audit::AuditComponent> audit_;
-  std::unique_ptr<rpc::RpcServer> server_;
-  std::string target_;
-  std::shared_ptr<grpc::Channel> backend_;
-  std::unique_ptr<Gateway> gateway_;
 };
 
 // --- 1. Cross-site requests and media types -------------------------------
@@ -374,13 +309,13 @@ TEST_F(EdgeHardeningTest, ClosedConnectionsGiveTheirSlotsBack) {
 
   // Its slot is free once the server has seen the close: a bounded wait.
   clients.front()->Close();
-  bool served = false;
-  for (int attempt = 0; attempt < 200 && !served; ++attempt) {
-    absl::StatusOr<TestResponse> health = connect()->Send("GET", "/healthz");
-    served = health.ok() && health->status == 200;
-    if (!served) absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_TRUE(served);
+  EXPECT_TRUE(helpdesk::testing::WaitFor(
+      [&] {
+        absl::StatusOr<TestResponse> health =
+            connect()->Send("GET", "/healthz");
+        return health.ok() && health->status == 200;
+      },
+      absl::Seconds(2), absl::Milliseconds(10)));
 }
 
 TEST_F(EdgeHardeningTest, SilentConnectionIsClosedAfterTheHeaderTimeout) {

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/testing/gateway_cluster.h"
 #include "gateway/testing/http_client.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -27,13 +28,9 @@
 #include "gtest/gtest.h"
 #include "helpdesk/audit/v1/audit.pb.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
-#include "libs/testing/temp_dir.h"
-#include "services/audit/audit_component.h"
-#include "services/auth/auth_component.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -48,8 +45,6 @@ using ::testing::Optional;
 using ::testing::StartsWith;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-constexpr char kServiceToken[] = "gateway-test-token-0123456789abcdef";
-constexpr char kAllowedOrigin[] = "https://app.example.com";
 constexpr char kForeignOrigin[] = "https://evil.example.net";
 constexpr char kUserLogin[] =
     R"({"email":"usera@example.com","password":"demo123"})";
@@ -83,59 +78,8 @@ int ThreadCount() {
   return count;
 }
 
-class GatewayTest : public ::testing::Test {
+class GatewayTest : public GatewayClusterTest {
  protected:
-  void SetUp() override {
-    auth::AuthComponentOptions auth_options;
-    auth_options.data_dir = dir_.path().string();
-    auth_options.service_token = kServiceToken;
-    auth_options.service.argon2 = {64, 1, 1};
-    auth_options.service.page_token_key = "k";
-    auto auth = auth::AuthComponent::Create(auth_options, &clock_);
-    ASSERT_THAT(auth, IsOk());
-    auth_ = std::move(*auth);
-    auto audit = audit::AuditComponent::Create(
-        {dir_.path().string(), kServiceToken, "page-key"}, &clock_);
-    ASSERT_THAT(audit, IsOk());
-    audit_ = std::move(*audit);
-
-    rpc::ServerOptions server_options;
-    server_options.interceptors.push_back(
-        std::make_unique<auth::AuthInterceptorFactory>(auth_->token_resolver(),
-                                                       kServiceToken));
-    auto server = rpc::RpcServer::Start(std::move(server_options),
-                                        {auth_->service(), audit_->service()});
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(*server);
-    ASSERT_THAT(auth_->StartBackgroundWork(server_->InProcessChannel()),
-                IsOk());
-    backend_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    StartGateway(Options());
-  }
-
-  void TearDown() override {
-    gateway_.reset();
-    // The relay delivers over the server's in-process channel: stop it
-    // before the server goes.
-    if (auth_ != nullptr && auth_->relay() != nullptr) auth_->relay()->Stop();
-    if (server_ != nullptr) server_->Shutdown(absl::ZeroDuration());
-  }
-
-  GatewayOptions Options() {
-    GatewayOptions options;
-    options.service_token = kServiceToken;
-    options.allowed_origins = {kAllowedOrigin};
-    return options;
-  }
-
-  void StartGateway(GatewayOptions options) {
-    gateway_.reset();
-    auto gateway = Gateway::Start(std::move(options), backend_);
-    ASSERT_THAT(gateway, IsOk());
-    gateway_ = std::move(*gateway);
-  }
-
   // One request on a fresh connection; a body goes as application/json
   // unless `headers` name a Content-Type.
   TestResponse Call(const std::string& method, const std::string& target,
@@ -160,31 +104,11 @@ class GatewayTest : public ::testing::Test {
     return CookieValue(response);
   }
 
-  // Signs in over gRPC; the session token.
-  std::string LoginToken(const std::string& email) {
-    auto stub = auth::v1::AuthService::NewStub(backend_);
-    grpc::ClientContext context;
-    auth::v1::LoginRequest request;
-    request.set_email(email);
-    request.set_password("demo123");
-    auth::v1::LoginResponse response;
-    EXPECT_TRUE(stub->Login(&context, request, &response).ok());
-    return response.session_token();
-  }
-
   google::rpc::Status ErrorBody(const TestResponse& response) {
     EXPECT_EQ(response.Header("content-type"),
               std::optional<std::string>("application/json"));
     return ParseJson<google::rpc::Status>(response.body);
   }
-
-  helpdesk::testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<auth::AuthComponent> auth_;
-  std::unique_ptr<audit::AuditComponent> audit_;
-  std::unique_ptr<rpc::RpcServer> server_;
-  std::shared_ptr<grpc::Channel> backend_;
-  std::unique_ptr<Gateway> gateway_;
 };
 
 TEST_F(GatewayTest, LoginSetsTheSessionCookieAndHidesTheToken) {
@@ -577,17 +501,17 @@ TEST_F(GatewayTest, QueryParametersFillRequestFields) {
   LoginCookie(R"({"email":"userb@example.com","password":"demo123"})");
   // Auth's outbox delivers the login events to audit in the background.
   audit::v1::ListAuditEventsResponse page;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    TestResponse response =
-        Call("GET", "/v1/auditEvents?action=user.login&pageSize=2", "",
-             {{"Cookie", "sid=" + admin}});
-    ASSERT_EQ(response.status, 200) << response.body;
-    page = ParseJson<audit::v1::ListAuditEventsResponse>(response.body);
-    if (page.audit_events_size() == 2 && !page.next_page_token().empty()) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  TestResponse response;
+  helpdesk::testing::WaitFor(
+      [&] {
+        response = Call("GET", "/v1/auditEvents?action=user.login&pageSize=2",
+                        "", {{"Cookie", "sid=" + admin}});
+        if (response.status != 200) return true;
+        page = ParseJson<audit::v1::ListAuditEventsResponse>(response.body);
+        return page.audit_events_size() == 2 && !page.next_page_token().empty();
+      },
+      absl::Seconds(5), absl::Milliseconds(50));
+  ASSERT_EQ(response.status, 200) << response.body;
   ASSERT_EQ(page.audit_events_size(), 2);
   for (const auto& event : page.audit_events()) {
     EXPECT_EQ(event.action(), "user.login");
@@ -684,13 +608,13 @@ TEST_F(GatewayTest, RequestIdIsPassedOnOrMade) {
 TEST_F(GatewayTest, HealthAndReadiness) {
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
   EXPECT_EQ(Call("GET", "/readyz").status, 200);
-  server_->Shutdown(absl::ZeroDuration());
+  cluster_->server(kAuth)->Shutdown(absl::ZeroDuration());
   EXPECT_EQ(Call("GET", "/readyz").status, 503);
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
 }
 
 TEST_F(GatewayTest, DownBackendIs503) {
-  server_->Shutdown(absl::ZeroDuration());
+  cluster_->server(kAuth)->Shutdown(absl::ZeroDuration());
   TestResponse response = Call("GET", "/v1/auth/me");
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(ErrorBody(response).code(), grpc::StatusCode::UNAVAILABLE);

@@ -8,19 +8,16 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/gateway.h"
+#include "gateway/testing/gateway_cluster.h"
 #include "gateway/testing/http_client.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/auth/principal.h"
 #include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
-#include "libs/testing/temp_dir.h"
-#include "services/auth/auth_component.h"
-#include "services/notification/notification_component.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -31,45 +28,21 @@ using ::testing::HasSubstr;
 using ::testing::Optional;
 using ::testing::StartsWith;
 
-constexpr char kServiceToken[] = "gateway-sse-test-token-0123456789abcdef";
 constexpr int64_t kUserA = 3;  // usera@example.com among the demo accounts
 
-class SseEndToEndTest : public ::testing::Test {
+class SseEndToEndTest : public GatewayClusterTest {
  protected:
-  void SetUp() override {
-    auth::AuthComponentOptions auth_options;
-    auth_options.data_dir = dir_.path().string();
-    auth_options.service_token = kServiceToken;
-    auth_options.service.argon2 = {64, 1, 1};
-    auth_options.service.page_token_key = "k";
-    auto auth = auth::AuthComponent::Create(auth_options, &clock_);
-    ASSERT_THAT(auth, IsOk());
-    auth_ = std::move(*auth);
-    notification::NotificationComponentOptions options;
-    options.data_dir = dir_.path().string();
-    options.service_token = kServiceToken;
-    auto notifications = notification::NotificationComponent::Create(
-        options, &clock_, auth_->token_resolver());
-    ASSERT_THAT(notifications, IsOk());
-    notifications_ = std::move(*notifications);
+  SseEndToEndTest() : GatewayClusterTest({kAuth, kNotification}) {
+    cluster_options_.notification.watch = {};  // the service's defaults
+  }
 
-    rpc::ServerOptions server_options;
-    server_options.interceptors.push_back(
-        std::make_unique<auth::AuthInterceptorFactory>(auth_->token_resolver(),
-                                                       kServiceToken));
-    auto server =
-        rpc::RpcServer::Start(std::move(server_options),
-                              {auth_->service(), notifications_->service()});
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(*server);
-    backend_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
+  void SetUp() override {
+    GatewayClusterTest::SetUp();
+    if (cluster_ == nullptr) return;
     GatewayOptions gateway_options;
     gateway_options.service_token = kServiceToken;
     gateway_options.sse_heartbeat_interval = absl::Milliseconds(200);
-    auto gateway = Gateway::Start(gateway_options, backend_);
-    ASSERT_THAT(gateway, IsOk());
-    gateway_ = std::move(*gateway);
+    StartGateway(gateway_options);
 
     TestHttpClient client(gateway_->port());
     auto login =
@@ -80,12 +53,6 @@ class SseEndToEndTest : public ::testing::Test {
     ASSERT_EQ(login->status, 200);
     const std::string cookie = *login->Header("set-cookie");
     sid_ = cookie.substr(4, cookie.find(';') - 4);
-  }
-
-  void TearDown() override {
-    gateway_.reset();
-    if (notifications_ != nullptr) notifications_->StopWatches();
-    if (server_ != nullptr) server_->Shutdown(absl::ZeroDuration());
   }
 
   void CreateNotification(int64_t job, const std::string& subject) {
@@ -115,20 +82,11 @@ class SseEndToEndTest : public ::testing::Test {
   }
 
   bool WaitForNoBackendCalls() {
-    for (int i = 0; i < 200; ++i) {
-      if (gateway_->backend_calls_in_flight() == 0) return true;
-      absl::SleepFor(absl::Milliseconds(25));
-    }
-    return false;
+    return helpdesk::testing::WaitFor(
+        [&] { return gateway_->backend_calls_in_flight() == 0; },
+        absl::Seconds(5));
   }
 
-  helpdesk::testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<auth::AuthComponent> auth_;
-  std::unique_ptr<notification::NotificationComponent> notifications_;
-  std::unique_ptr<rpc::RpcServer> server_;
-  std::shared_ptr<grpc::Channel> backend_;
-  std::unique_ptr<Gateway> gateway_;
   std::string sid_;
 };
 
@@ -216,7 +174,7 @@ TEST_F(SseEndToEndTest, ServerEndingTheStreamEndsTheResponse) {
   OpenStream(client);
   ASSERT_THAT(client.ReadStreamHead(), IsOk());
   ASSERT_THAT(client.ReadStreamUntil("heartbeat"), IsOk());
-  notifications_->StopWatches();  // ends streams with UNAVAILABLE
+  cluster_->notification()->Stop();  // ends streams with UNAVAILABLE
   auto body = client.ReadStreamUntil("event: status");
   ASSERT_THAT(body, IsOk());
   EXPECT_THAT(*body, HasSubstr(R"("code":14)"));

@@ -17,6 +17,7 @@
 #include "libs/clients/auth_client.h"
 #include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/free_port.h"
@@ -39,12 +40,12 @@ constexpr int kBusyTimeoutMs = 10'000;
 class AuthAuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StartAuth();
     // Audit's port is known before audit runs: it starts "down".
     audit_port_ = helpdesk::testing::PickUnusedPort();
     audit_channel_ =
         clients::PeerChannel(absl::StrCat("127.0.0.1:", audit_port_));
-    ASSERT_THAT(auth_->StartBackgroundWork(audit_channel_), IsOk());
+    StartAuth();
+    ASSERT_THAT(auth_->Start(), IsOk());
   }
 
   void StartAuth() {
@@ -53,10 +54,14 @@ class AuthAuditTest : public ::testing::Test {
     options.service_token = kServiceToken;
     options.service.argon2 = {64, 1, 1};
     options.service.page_token_key = "k";
-    auto auth = auth::AuthComponent::Create(options, &clock_);
+    rpc::Peers peers;
+    peers.audit = audit_channel_;
+    auto auth = auth::AuthComponent::Create(options, &clock_, peers);
     ASSERT_THAT(auth, IsOk());
     auth_ = std::move(*auth);
-    auto server = auth_->Serve(rpc::ServerOptions{});
+    rpc::Component* components[] = {auth_.get()};
+    auto server = rpc::StartComponentServer(
+        {}, components, auth_->token_resolver(), kServiceToken);
     ASSERT_THAT(server, IsOk());
     auth_server_ = std::move(*server);
     auth_stub_ = auth::v1::AuthService::NewStub(
@@ -80,7 +85,9 @@ class AuthAuditTest : public ::testing::Test {
         [&] {
           rpc::ServerOptions options;
           options.port = port;
-          server = audit_->Serve(std::move(options), auth_client_.get());
+          rpc::Component* components[] = {audit_.get()};
+          server = rpc::StartComponentServer(std::move(options), components,
+                                             auth_client_.get(), kServiceToken);
           return server.ok();
         },
         absl::Seconds(2), absl::Milliseconds(20));
@@ -205,7 +212,7 @@ TEST_F(AuthAuditTest, RedeliveryAfterARelayRestartRecordsNothingTwice) {
   auth_server_.reset();
   auth_.reset();  // the relay stops; a new process starts on the same file
   StartAuth();
-  ASSERT_THAT(auth_->StartBackgroundWork(audit_channel_), IsOk());
+  ASSERT_THAT(auth_->Start(), IsOk());
   StopAudit();
   StartAudit(audit_port_);  // audit resolves tokens through the new auth
   DeliverOutbox();

@@ -1,10 +1,15 @@
 #include "libs/rpc/server.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -87,6 +92,9 @@ absl::StatusOr<std::unique_ptr<RpcServer>> RpcServer::Start(
   const std::string address = ListenAddress(options.bind_address, options.port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
                            &selected_port);
+  for (const std::string& extra : options.extra_addresses) {
+    builder.AddListeningPort(extra, grpc::InsecureServerCredentials());
+  }
   // gRPC enables SO_REUSEPORT by default, which would let a second server
   // start silently on a port that is already serving.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -140,6 +148,13 @@ absl::StatusOr<std::unique_ptr<RpcServer>> RpcServer::Start(
   LogInfo("grpc_server_started",
           {{"address", ListenAddress(options.bind_address, selected_port)}});
   return rpc_server;
+}
+
+std::string NewLocalAddress(absl::string_view name) {
+  static std::atomic<int> counter{0};
+  absl::BitGen random;
+  return absl::StrCat("unix-abstract:helpdesk-", getpid(), "-", counter++, "-",
+                      name, "-", absl::Hex(absl::Uniform<uint64_t>(random)));
 }
 
 std::shared_ptr<grpc::Channel> RpcServer::InProcessChannel() {

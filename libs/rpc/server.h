@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -18,6 +19,9 @@ struct ServerOptions {
   std::string bind_address = "127.0.0.1";
   // 0 picks a free port; RpcServer::port() tells which.
   int port = 0;
+  // Further addresses to listen on, e.g. NewLocalAddress()'s, for callers
+  // that must know the address before the server starts.
+  std::vector<std::string> extra_addresses;
   int max_message_bytes = 4 * 1024 * 1024;
   // Server-initiated HTTP/2 pings keep idle connections through proxies and
   // find dead peers.
@@ -33,6 +37,13 @@ struct ServerOptions {
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
 };
+
+// A new address for calls within this machine that is known before any
+// server listens on it (`unix-abstract:helpdesk-<pid>-<n>-<name>-<random>`:
+// an abstract Unix socket, no file, gone with the process). helpdeskd's
+// services call each other through one; a test cluster gives each service
+// one.
+std::string NewLocalAddress(absl::string_view name);
 
 // One running gRPC server, started the same way by every Helpdesk binary:
 // the given services plus grpc.health.v1 and server reflection v1 and

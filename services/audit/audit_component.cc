@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 
@@ -28,13 +27,6 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Create(
   component->service_ = std::make_unique<AuditServiceImpl>(
       component->store_.get(), clock, component->options_.page_token_key);
   return component;
-}
-
-absl::StatusOr<std::unique_ptr<rpc::RpcServer>> AuditComponent::Serve(
-    rpc::ServerOptions options, auth::TokenResolver* resolver) {
-  options.interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(
-      resolver, options_.service_token));
-  return rpc::RpcServer::Start(std::move(options), {service_.get()});
 }
 
 }  // namespace helpdesk::audit

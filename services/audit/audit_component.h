@@ -3,12 +3,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
-#include "libs/rpc/server.h"
+#include "libs/rpc/component.h"
 #include "services/audit/audit_service.h"
 #include "services/audit/audit_store.h"
 
@@ -24,9 +25,10 @@ struct AuditComponentOptions {
   int db_readers = db::ReaderPool::kDefaultSize;
 };
 
-// Wires the audit service: opens audit.db and builds the service.
-// audit_server and helpdeskd both assemble audit through this class.
-class AuditComponent final {
+// The audit service as a component (see libs/rpc/component.h): audit.db and
+// the service. It calls no peer and runs no background work. audit_server
+// and helpdeskd both assemble audit through this class.
+class AuditComponent final : public rpc::Component {
  public:
   static absl::StatusOr<std::unique_ptr<AuditComponent>> Create(
       AuditComponentOptions options, const Clock* clock);
@@ -34,10 +36,9 @@ class AuditComponent final {
   AuditServiceImpl* service() { return service_.get(); }
   AuditStore* store() { return store_.get(); }
 
-  // Starts a server for audit alone: the service behind the auth
-  // interceptor, resolving callers through `resolver` (not owned).
-  absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(
-      rpc::ServerOptions options, auth::TokenResolver* resolver);
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
+  absl::Status Start() override { return absl::OkStatus(); }
+  void Stop() override {}
 
  private:
   AuditComponent() = default;

@@ -13,15 +13,10 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "helpdesk/audit/v1/audit.grpc.pb.h"
-#include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/auth/principal.h"
-#include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/status_matchers.h"
-#include "libs/testing/temp_dir.h"
-#include "services/audit/audit_component.h"
-#include "services/auth/auth_component.h"
+#include "libs/testing/cluster.h"
 
 namespace helpdesk::audit {
 namespace {
@@ -31,50 +26,22 @@ using ::helpdesk::audit::v1::AuditService;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::StatusIs;
 
-constexpr char kServiceToken[] = "audit-test-token-0123456789abcdef";
-
-// A real auth service signs users in; the audit server resolves their
-// tokens through it, as helpdeskd does.
-class AuditServiceTest : public ::testing::Test {
+// A real auth service signs users in; the audit server (a server of its
+// own) resolves their tokens through it.
+class AuditServiceTest : public helpdesk::testing::ClusterTest {
  protected:
-  void SetUp() override {
-    auth::AuthComponentOptions auth_options;
-    auth_options.data_dir = dir_.path().string();
-    auth_options.service_token = kServiceToken;
-    auth_options.service.argon2 = {64, 1, 1};
-    auth_options.service.page_token_key = "k";
-    auto auth = auth::AuthComponent::Create(auth_options, &clock_);
-    ASSERT_THAT(auth, IsOk());
-    auth_ = std::move(*auth);
-    auto auth_server = auth_->Serve(rpc::ServerOptions{});
-    ASSERT_THAT(auth_server, IsOk());
-    auth_server_ = std::move(*auth_server);
-
-    auto audit = AuditComponent::Create(
-        {dir_.path().string(), kServiceToken, "page-key"}, &clock_);
-    ASSERT_THAT(audit, IsOk());
-    audit_ = std::move(*audit);
-    auto server = audit_->Serve(rpc::ServerOptions{}, auth_->token_resolver());
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(*server);
-    stub_ = AuditService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                            grpc::InsecureChannelCredentials()));
-    admin_ = Token("admina@example.com");
-    user_ = Token("usera@example.com");
+  AuditServiceTest() : ClusterTest({kAuth, kAudit}) {
+    cluster_options_.own_server = {kAudit};
   }
 
-  std::string Token(const std::string& email) {
-    auto stub = auth::v1::AuthService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", auth_server_->port()),
-                            grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    auth::v1::LoginRequest request;
-    request.set_email(email);
-    request.set_password("demo123");
-    auth::v1::LoginResponse response;
-    EXPECT_TRUE(stub->Login(&context, request, &response).ok());
-    return response.session_token();
+  void SetUp() override {
+    ClusterTest::SetUp();
+    if (cluster_ == nullptr) return;
+    stub_ = AuditService::NewStub(cluster_->Channel(kAudit));
+    // Sign-ins stay in auth's outbox: the log holds what each test records.
+    cluster_->auth()->Stop();
+    admin_ = Login("admina@example.com").token;
+    user_ = Login("usera@example.com").token;
   }
 
   absl::StatusOr<v1::AuditEvent> Record(const v1::RecordAuditEventRequest& r,
@@ -113,12 +80,6 @@ class AuditServiceTest : public ::testing::Test {
     return request;
   }
 
-  helpdesk::testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<auth::AuthComponent> auth_;
-  std::unique_ptr<rpc::RpcServer> auth_server_;
-  std::unique_ptr<AuditComponent> audit_;
-  std::unique_ptr<rpc::RpcServer> server_;
   std::unique_ptr<AuditService::Stub> stub_;
   std::string admin_;
   std::string user_;

@@ -11,7 +11,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libs/auth/auth_interceptor.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/temp_dir.h"
@@ -34,10 +36,15 @@ class AuthClientTest : public ::testing::Test {
     options.service_token = kServiceToken;
     options.service.argon2 = {64, 1, 1};
     options.service.page_token_key = "k";
-    auto component = AuthComponent::Create(options, &clock_);
+    auto component =
+        AuthComponent::Create(options, &clock_,
+                              // No peer listens here: audit is away.
+                              rpc::Peers::Unreachable());
     ASSERT_THAT(component, IsOk());
     component_ = std::move(*component);
-    auto server = component_->Serve(rpc::ServerOptions{});
+    rpc::Component* components[] = {component_.get()};
+    auto server = rpc::StartComponentServer(
+        {}, components, component_->token_resolver(), kServiceToken);
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),

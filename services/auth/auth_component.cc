@@ -8,7 +8,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/db/database.h"
 #include "libs/log/log.h"
 #include "libs/paging/page_token.h"
@@ -25,53 +24,41 @@ std::string DatabasePath(const std::string& data_dir) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
-    AuthComponentOptions options, const Clock* clock) {
+    AuthComponentOptions options, const Clock* clock, const rpc::Peers& peers) {
   std::unique_ptr<AuthComponent> component(new AuthComponent());
   component->options_ = std::move(options);
-  if (component->options_.service.page_token_key.empty()) {
-    component->options_.service.page_token_key =
-        paging::PageTokenKey(component->options_.service_token);
+  AuthComponentOptions& opts = component->options_;
+  if (opts.service.page_token_key.empty()) {
+    opts.service.page_token_key = paging::PageTokenKey(opts.service_token);
   }
-  component->clock_ = clock;
-  ASSIGN_OR_RETURN(component->store_,
-                   AuthStore::Open(DatabasePath(component->options_.data_dir),
-                                   component->options_.db_readers));
+  const std::string path = DatabasePath(opts.data_dir);
+  ASSIGN_OR_RETURN(component->store_, AuthStore::Open(path, opts.db_readers));
+  ASSIGN_OR_RETURN(auto relay_db, db::Database::Open(path, AuthMigrations()));
+  component->audit_deliverer_ = std::make_unique<clients::AuditDeliverer>(
+      clients::PeerOptions{peers.audit, opts.service_token});
+  component->relay_ = std::make_unique<outbox::OutboxRelay>(
+      std::move(relay_db),
+      absl::flat_hash_map<std::string, outbox::Deliverer*>{
+          {clients::kAuditDestination, component->audit_deliverer_.get()}},
+      clock, opts.relay);
   component->service_ = std::make_unique<AuthServiceImpl>(
-      component->store_.get(), clock, component->options_.service);
-  if (component->options_.seed_demo) {
+      component->store_.get(), clock, opts.service, component->relay_.get());
+  if (opts.seed_demo) {
     RETURN_IF_ERROR(component->service_->SeedDemoAccounts());
   }
   return component;
 }
 
-AuthComponent::~AuthComponent() { StopBackgroundWork(); }
+AuthComponent::~AuthComponent() { Stop(); }
 
-void AuthComponent::StopBackgroundWork() {
-  if (purger_ != nullptr) purger_->Stop();
-  if (relay_ != nullptr) relay_->Stop();
+void AuthComponent::Stop() {
+  purger_.reset();  // stops its thread
+  relay_->Stop();
 }
 
-absl::StatusOr<std::unique_ptr<rpc::RpcServer>> AuthComponent::Serve(
-    rpc::ServerOptions options) {
-  options.interceptors.push_back(std::make_unique<AuthInterceptorFactory>(
-      token_resolver(), options_.service_token));
-  return rpc::RpcServer::Start(std::move(options), {service_.get()});
-}
-
-absl::Status AuthComponent::StartBackgroundWork(
-    std::shared_ptr<grpc::Channel> audit_channel) {
-  ASSIGN_OR_RETURN(
-      auto relay_db,
-      db::Database::Open(DatabasePath(options_.data_dir), AuthMigrations()));
-  audit_deliverer_ = std::make_unique<clients::AuditDeliverer>(
-      clients::PeerOptions{std::move(audit_channel), options_.service_token});
-  relay_ = std::make_unique<outbox::OutboxRelay>(
-      std::move(relay_db),
-      absl::flat_hash_map<std::string, outbox::Deliverer*>{
-          {clients::kAuditDestination, audit_deliverer_.get()}},
-      clock_, options_.relay);
-  service_->AttachRelay(relay_.get());
+absl::Status AuthComponent::Start() {
   relay_->Start();
+  if (purger_ != nullptr) return absl::OkStatus();
   purger_ = std::make_unique<PeriodicTask>(options_.purge_interval, [this] {
     absl::StatusOr<int> purged = service_->PurgeExpiredSessions();
     if (!purged.ok()) {

@@ -3,7 +3,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -13,7 +15,7 @@
 #include "libs/concurrency/periodic_task.h"
 #include "libs/db/reader_pool.h"
 #include "libs/outbox/relay.h"
-#include "libs/rpc/server.h"
+#include "libs/rpc/component.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/auth_store.h"
 
@@ -31,52 +33,44 @@ struct AuthComponentOptions {
   outbox::RelayOptions relay;
 };
 
-// Wires the auth service: opens auth.db, builds the service, seeds demo
-// accounts, and — once the server runs and a channel to audit exists —
-// starts the outbox relay and the session purge. auth_server and helpdeskd
-// both assemble auth through this class. Owns everything it creates.
-class AuthComponent final {
+// The auth service as a component (see libs/rpc/component.h): auth.db, the
+// service (demo accounts seeded when asked), the outbox relay delivering
+// audit events to peers.audit, and the purge of expired sessions. auth_server
+// and helpdeskd both assemble auth through this class. Owns everything it
+// creates.
+class AuthComponent final : public rpc::Component {
  public:
   static absl::StatusOr<std::unique_ptr<AuthComponent>> Create(
-      AuthComponentOptions options, const Clock* clock);
+      AuthComponentOptions options, const Clock* clock,
+      const rpc::Peers& peers);
 
-  ~AuthComponent();
+  ~AuthComponent() override;
 
   AuthServiceImpl* service() { return service_.get(); }
   AuthStore* store() { return store_.get(); }
+  outbox::OutboxRelay* relay() { return relay_.get(); }
 
   // A resolver for interceptors in this process: straight from the store,
   // cached for service.token_cache_ttl; a logout here is refused at once.
   TokenResolver* token_resolver() { return service_->token_resolver(); }
 
-  // Starts delivering audit events over `audit_channel` and purging expired
-  // sessions.
-  absl::Status StartBackgroundWork(
-      std::shared_ptr<grpc::Channel> audit_channel);
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
 
-  outbox::OutboxRelay* relay() { return relay_.get(); }
+  // Starts delivering audit events and purging expired sessions.
+  absl::Status Start() override;
 
-  // Stops the relay and the purge (idempotent). Call it before the server
-  // the relay delivers to shuts down, whether it reaches it over TCP
-  // (helpdeskd) or over the server's in-process channel (test fixtures),
-  // where a call created during shutdown crashes gRPC 1.51; events enqueued
-  // afterwards wait in the outbox for the next start.
-  void StopBackgroundWork();
-
-  // Starts a server for auth alone (auth_server, tests, benchmarks): the
-  // service behind the auth interceptor, on `options`' address.
-  absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(
-      rpc::ServerOptions options);
+  // Stops the relay and the purge; events enqueued afterwards wait in the
+  // outbox for the next start.
+  void Stop() override;
 
  private:
   AuthComponent() = default;
 
   AuthComponentOptions options_;
-  const Clock* clock_ = nullptr;
   std::unique_ptr<AuthStore> store_;
-  std::unique_ptr<AuthServiceImpl> service_;
   std::unique_ptr<clients::AuditDeliverer> audit_deliverer_;
   std::unique_ptr<outbox::OutboxRelay> relay_;
+  std::unique_ptr<AuthServiceImpl> service_;
   std::unique_ptr<PeriodicTask> purger_;
 };
 

@@ -82,9 +82,11 @@ constexpr char kDemoPassword[] = "demo123";
 }  // namespace
 
 AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
-                                 AuthServiceOptions options)
+                                 AuthServiceOptions options,
+                                 outbox::OutboxRelay* relay)
     : store_(store),
       clock_(clock),
+      relay_(relay),
       options_(std::move(options)),
       hasher_(options_.argon2),
       page_tokens_(options_.page_token_key),
@@ -104,7 +106,7 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
           CachingTokenResolver::Options{options_.token_cache_ttl}) {}
 
 void AuthServiceImpl::NotifyRelay() {
-  if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();
+  if (relay_ != nullptr) relay_->Notify();
 }
 
 grpc::Status AuthServiceImpl::Register(grpc::ServerContext* context,

@@ -1,7 +1,6 @@
 #ifndef HELPDESK_SERVICES_AUTH_AUTH_SERVICE_H_
 #define HELPDESK_SERVICES_AUTH_AUTH_SERVICE_H_
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <utility>
@@ -47,18 +46,15 @@ struct AuthServiceOptions {
 // the store's outbox; the attached relay is nudged after each). Handlers are
 // synchronous: every call is a short SQLite transaction or an Argon2 hash.
 //
-// The store, clock and attached relay must outlive the service.
+// `relay` (may be null: events then wait in the outbox) is woken after each
+// change that enqueued an audit event. The store, clock and relay must
+// outlive the service.
 // Thread-safe.
 class AuthServiceImpl final
     : public ::helpdesk::auth::v1::AuthService::Service {
  public:
   AuthServiceImpl(AuthStore* store, const Clock* clock,
-                  AuthServiceOptions options);
-
-  // The relay to wake after a change enqueued an audit event (it is
-  // created once the server, and so the channel to audit, exists). Until
-  // then events simply wait in the outbox.
-  void AttachRelay(outbox::OutboxRelay* relay) { relay_.store(relay); }
+                  AuthServiceOptions options, outbox::OutboxRelay* relay);
 
   grpc::Status Register(grpc::ServerContext* context,
                         const v1::RegisterRequest* request,
@@ -150,7 +146,7 @@ class AuthServiceImpl final
 
   AuthStore* const store_;
   const Clock* const clock_;
-  std::atomic<outbox::OutboxRelay*> relay_{nullptr};
+  outbox::OutboxRelay* const relay_;
   const AuthServiceOptions options_;
   const PasswordHasher hasher_;
   const paging::PageTokenCodec page_tokens_;

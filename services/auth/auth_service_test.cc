@@ -17,7 +17,9 @@
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/auth/auth_interceptor.h"
 #include "libs/auth/principal.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
@@ -63,9 +65,8 @@ class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(TestArgon2()); }
 
-  // The relay may use the server's in-process channel: stop it first.
   void TearDown() override {
-    if (component_ != nullptr) component_->StopBackgroundWork();
+    if (component_ != nullptr) component_->Stop();
     server_.reset();
   }
 
@@ -83,10 +84,15 @@ class AuthServiceTest : public ::testing::Test {
     options.service.login_per_email_ceiling = {20, absl::Minutes(10)};
     options.service.login_per_ip = {10, absl::Minutes(10)};
     options.service.register_per_ip = {5, absl::Hours(1)};
-    auto component = AuthComponent::Create(options, &clock_);
+    auto component =
+        AuthComponent::Create(options, &clock_,
+                              // No peer listens here: audit is away.
+                              rpc::Peers::Unreachable());
     ASSERT_THAT(component, IsOk());
     component_ = std::move(*component);
-    auto server = component_->Serve(rpc::ServerOptions{});
+    rpc::Component* components[] = {component_.get()};
+    auto server = rpc::StartComponentServer(
+        {}, components, component_->token_resolver(), kServiceToken);
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
     stub_ = AuthService::NewStub(
@@ -486,8 +492,7 @@ TEST_F(AuthServiceTest, DemoAccountsAreSeededOnce) {
 
 TEST_F(AuthServiceTest, AuditEventsWaitInTheOutboxWhileAuditIsAway) {
   // Audit is not served here: the relay keeps every event.
-  ASSERT_THAT(component_->StartBackgroundWork(server_->InProcessChannel()),
-              IsOk());
+  ASSERT_THAT(component_->Start(), IsOk());
   auto user = Register("audited@example.com");
   ASSERT_THAT(user, IsOk());
   auto login = Login("audited@example.com", "correct horse");

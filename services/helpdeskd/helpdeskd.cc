@@ -9,28 +9,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/auth/service_credential.h"
 #include "libs/clients/call_context.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_macros.h"
 #include "services/ticket/demo_tickets.h"
 
 namespace helpdesk {
-
-namespace {
-
-// Where this process reaches its own gRPC port.
-std::string LoopbackHost(const std::string& bind_address) {
-  if (bind_address == "0.0.0.0" || bind_address.empty()) return "127.0.0.1";
-  if (bind_address == "::") return "[::1]";
-  if (bind_address.find(':') != std::string::npos) {
-    return absl::StrCat("[", bind_address, "]");
-  }
-  return bind_address;
-}
-
-}  // namespace
 
 Helpdeskd::Helpdeskd(HelpdeskdOptions options) : options_(std::move(options)) {}
 
@@ -48,14 +34,23 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   std::unique_ptr<Helpdeskd> daemon(new Helpdeskd(options));
 
   const std::string service_token = auth::GenerateServiceToken();
+  // The services call each other through an abstract Unix socket of this
+  // server, whose address is known before it starts, so every component
+  // has its peer clients from its first call. Not the in-process channel:
+  // gRPC 1.51 crashes when a call is created on an in-process channel while
+  // its server shuts down, and handlers still finishing during the grace
+  // period make such calls; over a socket they fail UNAVAILABLE instead.
+  const std::string internal_address = rpc::NewLocalAddress("helpdeskd");
+  const rpc::Peers peers =
+      rpc::Peers::AllTo(clients::PeerChannel(internal_address));
 
   auth::AuthComponentOptions auth_options;
   auth_options.data_dir = options.data_dir;
   auth_options.service_token = service_token;
   auth_options.seed_demo = options.seed_demo;
   auth_options.service.rate_limits = options.rate_limits;
-  ASSIGN_OR_RETURN(daemon->auth_,
-                   auth::AuthComponent::Create(auth_options, &daemon->clock_));
+  ASSIGN_OR_RETURN(daemon->auth_, auth::AuthComponent::Create(
+                                      auth_options, &daemon->clock_, peers));
 
   ASSIGN_OR_RETURN(daemon->audit_,
                    audit::AuditComponent::Create(
@@ -66,8 +61,9 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   ticket_options.service_token = service_token;
   ticket_options.service.rate_limits = options.rate_limits;
   ticket_options.service.escalate_after = options.escalate_after;
-  ASSIGN_OR_RETURN(daemon->tickets_, ticket::TicketComponent::Create(
-                                         ticket_options, &daemon->clock_));
+  ASSIGN_OR_RETURN(
+      daemon->tickets_,
+      ticket::TicketComponent::Create(ticket_options, &daemon->clock_, peers));
   if (options.seed_demo) {
     auth::AuthStore* users = daemon->auth_->store();
     RETURN_IF_ERROR(ticket::SeedDemoTickets(
@@ -103,34 +99,21 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   jobs_options.service_token = service_token;
   jobs_options.escalation.sweep_interval = options.sweep_interval;
   jobs_options.escalation.escalate_after = options.escalate_after;
-  ASSIGN_OR_RETURN(daemon->jobs_,
-                   jobs::JobsComponent::Create(jobs_options, &daemon->clock_));
+  ASSIGN_OR_RETURN(daemon->jobs_, jobs::JobsComponent::Create(
+                                      jobs_options, &daemon->clock_, peers));
 
+  daemon->components_ = {daemon->auth_.get(), daemon->audit_.get(),
+                         daemon->tickets_.get(), daemon->notifications_.get(),
+                         daemon->jobs_.get()};
   rpc::ServerOptions server_options;
   server_options.bind_address = options.bind_address;
   server_options.port = options.grpc_port;
-  server_options.interceptors.push_back(
-      std::make_unique<auth::AuthInterceptorFactory>(
-          daemon->auth_->token_resolver(), service_token));
-  ASSIGN_OR_RETURN(
-      daemon->grpc_server_,
-      rpc::RpcServer::Start(
-          std::move(server_options),
-          {daemon->auth_->service(), daemon->audit_->service(),
-           daemon->tickets_->service(), daemon->notifications_->service(),
-           daemon->jobs_->service()}));
-  // Services call each other over loopback TCP to this server, not over
-  // an in-process channel: gRPC 1.51 crashes when a call is created on an
-  // in-process channel while its server shuts down, and handlers that are
-  // still finishing during the grace period make such calls. Over TCP they
-  // fail cleanly with UNAVAILABLE instead.
-  auto internal = clients::PeerChannel(absl::StrCat(
-      LoopbackHost(options.bind_address), ":", daemon->grpc_server_->port()));
-  RETURN_IF_ERROR(daemon->auth_->StartBackgroundWork(internal));
-  RETURN_IF_ERROR(
-      daemon->tickets_->StartBackgroundWork({internal, internal, internal}));
-  RETURN_IF_ERROR(
-      daemon->jobs_->StartBackgroundWork({internal, internal, internal}));
+  server_options.extra_addresses = {internal_address};
+  ASSIGN_OR_RETURN(daemon->grpc_server_,
+                   rpc::StartComponentServer(
+                       std::move(server_options), daemon->components_,
+                       daemon->auth_->token_resolver(), service_token));
+  RETURN_IF_ERROR(rpc::StartAll(daemon->components_));
 
   gateway::GatewayOptions gateway_options;
   gateway_options.bind_address = options.bind_address;
@@ -156,19 +139,16 @@ void Helpdeskd::Shutdown(absl::Duration grace) {
   // The edge first: no new requests, event streams end, in-flight ones
   // finish within `grace`.
   if (gateway_ != nullptr) gateway_->Shutdown(grace);
-  // Then background work (relays, job workers, the escalation scheduler):
-  // it calls the services over loopback TCP to this server, so it stops
-  // while they still answer. What in-flight calls enqueue meanwhile waits in
-  // the outboxes for the next start.
-  if (auth_ != nullptr) auth_->StopBackgroundWork();
-  if (tickets_ != nullptr) tickets_->StopBackgroundWork();
-  if (jobs_ != nullptr) jobs_->StopBackgroundWork();
-  // Open watch streams end at once instead of holding the grace period.
-  if (notifications_ != nullptr) notifications_->StopWatches();
+  // Then background work (relays, job workers, the escalation scheduler)
+  // and open watch streams, in reverse dependency order: background work
+  // calls the services through this server, so it stops while they still
+  // answer. What in-flight calls enqueue meanwhile waits in the outboxes for
+  // the next start.
+  rpc::StopAll(components_);
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(grace);
   // No call runs any more: auth may let go of the notification service.
   if (auth_ != nullptr) auth_->service()->OnSessionEnded(nullptr);
-  // Relays and background work stop after the last call.
+  components_.clear();
   gateway_.reset();
   jobs_.reset();
   tickets_.reset();

@@ -3,11 +3,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gateway/gateway.h"
 #include "libs/clock/clock.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
@@ -69,6 +71,8 @@ class Helpdeskd final {
   std::unique_ptr<ticket::TicketComponent> tickets_;
   std::unique_ptr<notification::NotificationComponent> notifications_;
   std::unique_ptr<jobs::JobsComponent> jobs_;
+  // The five above, in dependency order.
+  std::vector<rpc::Component*> components_;
   std::unique_ptr<rpc::RpcServer> grpc_server_;
   std::unique_ptr<gateway::Gateway> gateway_;
 };

@@ -51,14 +51,18 @@ std::string ListScope(Job::State state) {
 }  // namespace
 
 JobServiceImpl::JobServiceImpl(JobStore* store, const Clock* clock,
-                               JobServiceOptions options)
+                               JobServiceOptions options,
+                               JobWorkerPool* workers,
+                               EscalationScheduler* sweeps)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      page_tokens_(options_.page_token_key) {}
+      page_tokens_(options_.page_token_key),
+      workers_(workers),
+      sweeps_(sweeps) {}
 
 void JobServiceImpl::WakeWorkers() {
-  if (JobWorkerPool* workers = workers_.load()) workers->Notify();
+  if (workers_ != nullptr) workers_->Notify();
 }
 
 grpc::Status JobServiceImpl::EnqueueJob(grpc::ServerContext* context,
@@ -155,12 +159,10 @@ grpc::Status JobServiceImpl::RunEscalationSweep(
 absl::StatusOr<v1::RunEscalationSweepResponse> JobServiceImpl::DoSweep(
     const grpc::ServerContext& context) {
   RETURN_IF_ERROR(auth::RequireRole(context, User::ADMIN).status());
-  EscalationScheduler* sweeps = sweeps_.load();
-  if (sweeps == nullptr) {
-    return absl::UnavailableError(
-        "the escalation scheduler is not running yet; try again");
+  if (sweeps_ == nullptr) {
+    return absl::UnavailableError("escalation sweeps are not available");
   }
-  absl::StatusOr<int> escalated = sweeps->RunSweep();
+  absl::StatusOr<int> escalated = sweeps_->RunSweep();
   if (!escalated.ok()) {
     const absl::StatusCode code = escalated.status().code();
     if (code == absl::StatusCode::kUnavailable ||

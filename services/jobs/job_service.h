@@ -1,7 +1,6 @@
 #ifndef HELPDESK_SERVICES_JOBS_JOB_SERVICE_H_
 #define HELPDESK_SERVICES_JOBS_JOB_SERVICE_H_
 
-#include <atomic>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,20 +29,14 @@ struct JobServiceOptions {
 // SQLite statement, except RunEscalationSweep, which waits for the sweep's
 // calls to the ticket service (see the folder's README).
 //
-// The store, clock and attached peers must outlive the service.
+// `workers` are woken when a job becomes due; `sweeps` runs the sweep of
+// RunEscalationSweep (UNAVAILABLE while null). The store, clock, workers and
+// sweeps must outlive the service.
 // Thread-safe.
 class JobServiceImpl final : public ::helpdesk::jobs::v1::JobService::Service {
  public:
-  JobServiceImpl(JobStore* store, const Clock* clock,
-                 JobServiceOptions options);
-
-  // Attached once the background work runs: the workers to wake when a job
-  // becomes due, and the sweep RunEscalationSweep runs. Until then jobs
-  // wait in the queue, and RunEscalationSweep answers UNAVAILABLE.
-  void AttachPeers(JobWorkerPool* workers, EscalationScheduler* sweeps) {
-    workers_.store(workers);
-    sweeps_.store(sweeps);
-  }
+  JobServiceImpl(JobStore* store, const Clock* clock, JobServiceOptions options,
+                 JobWorkerPool* workers, EscalationScheduler* sweeps);
 
   grpc::Status EnqueueJob(grpc::ServerContext* context,
                           const v1::EnqueueJobRequest* request,
@@ -79,8 +72,8 @@ class JobServiceImpl final : public ::helpdesk::jobs::v1::JobService::Service {
   const Clock* const clock_;
   const JobServiceOptions options_;
   const paging::PageTokenCodec page_tokens_;
-  std::atomic<JobWorkerPool*> workers_{nullptr};
-  std::atomic<EscalationScheduler*> sweeps_{nullptr};
+  JobWorkerPool* const workers_;
+  EscalationScheduler* const sweeps_;
 };
 
 }  // namespace helpdesk::jobs

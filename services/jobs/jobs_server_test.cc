@@ -17,15 +17,12 @@
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "helpdesk/jobs/v1/jobs.grpc.pb.h"
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/cluster.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
 #include "libs/testing/wait_for.h"
-#include "services/auth/auth_component.h"
-#include "services/notification/notification_component.h"
 
 namespace helpdesk::jobs {
 namespace {
@@ -36,7 +33,7 @@ using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::Subprocess;
 using ::helpdesk::testing::WaitFor;
 
-constexpr char kServiceToken[] = "file-service-token-0123456789abcdef0123";
+constexpr const char* kServiceToken = helpdesk::testing::kClusterServiceToken;
 
 TEST(JobsServerTest, RunsJobsWithTheSharedCredentialAndStopsOnSigterm) {
   helpdesk::testing::TempDir dir;
@@ -45,28 +42,16 @@ TEST(JobsServerTest, RunsJobsWithTheSharedCredentialAndStopsOnSigterm) {
 
   // Auth and notification, in this process.
   RealClock clock;
-  auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir.path().string();
-  auth_options.service_token = kServiceToken;
-  auth_options.service.argon2 = {64, 1, 1};
-  auth_options.service.page_token_key = "k";
-  auto auth = auth::AuthComponent::Create(auth_options, &clock);
-  ASSERT_THAT(auth, IsOk());
-  notification::NotificationComponentOptions notification_options;
-  notification_options.data_dir = dir.path().string();
-  notification_options.service_token = kServiceToken;
-  auto notification = notification::NotificationComponent::Create(
-      notification_options, &clock, (*auth)->token_resolver());
-  ASSERT_THAT(notification, IsOk());
-  rpc::ServerOptions options;
-  options.interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(
-      (*auth)->token_resolver(), kServiceToken));
-  auto peers = rpc::RpcServer::Start(
-      std::move(options), {(*auth)->service(), (*notification)->service()});
+  helpdesk::testing::ClusterOptions options;
+  options.services = {helpdesk::testing::Service::kAuth,
+                      helpdesk::testing::Service::kNotification};
+  auto peers =
+      helpdesk::testing::Cluster::Start(options, &clock, dir.path().string());
   ASSERT_THAT(peers, IsOk());
-  const std::string peers_target = absl::StrCat("127.0.0.1:", (*peers)->port());
-  auto peers_channel =
-      grpc::CreateChannel(peers_target, grpc::InsecureChannelCredentials());
+  const std::string peers_target =
+      absl::StrCat("127.0.0.1:",
+                   (*peers)->server(helpdesk::testing::Service::kAuth)->port());
+  auto peers_channel = (*peers)->Channel();
 
   auto process = Subprocess::Start(
       {helpdesk::testing::RunfilePath("services/jobs/jobs_server"), "--port=0",
@@ -154,8 +139,6 @@ TEST(JobsServerTest, RunsJobsWithTheSharedCredentialAndStopsOnSigterm) {
   auto exit_code = (*process)->Wait(absl::Seconds(30));
   ASSERT_THAT(exit_code, IsOk());
   EXPECT_EQ(*exit_code, 0);
-  (*notification)->StopWatches();
-  (*peers)->Shutdown(absl::ZeroDuration());
 }
 
 TEST(JobsServerTest, RefusesAWeakServiceTokenFile) {

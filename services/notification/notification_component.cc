@@ -10,7 +10,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
 
@@ -28,9 +27,7 @@ NotificationComponent::Create(NotificationComponentOptions options,
                               const Clock* clock,
                               auth::TokenResolver* resolver) {
   std::unique_ptr<NotificationComponent> component(new NotificationComponent());
-  component->options_ = std::move(options);
-  component->resolver_ = resolver;
-  NotificationComponentOptions& opts = component->options_;
+  NotificationComponentOptions& opts = options;
   if (opts.service.page_token_key.empty()) {
     opts.service.page_token_key = paging::PageTokenKey(opts.service_token);
   }
@@ -46,21 +43,14 @@ NotificationComponent::Create(NotificationComponentOptions options,
   return component;
 }
 
-NotificationComponent::~NotificationComponent() { StopWatches(); }
+NotificationComponent::~NotificationComponent() { Stop(); }
 
-void NotificationComponent::StopWatches() {
+void NotificationComponent::Stop() {
   hub_->Close(absl::UnavailableError("the server is shutting down; reconnect"));
 }
 
 void NotificationComponent::EndSessionWatches(absl::string_view session_token) {
   hub_->EndSessionWatchers(session_token);
-}
-
-absl::StatusOr<std::unique_ptr<rpc::RpcServer>> NotificationComponent::Serve(
-    rpc::ServerOptions options) {
-  options.interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(
-      resolver_, options_.service_token));
-  return rpc::RpcServer::Start(std::move(options), {service_.get()});
 }
 
 }  // namespace helpdesk::notification

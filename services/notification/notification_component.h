@@ -10,7 +10,7 @@
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
-#include "libs/rpc/server.h"
+#include "libs/rpc/component.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/notification_store.h"
 #include "services/notification/watch_hub.h"
@@ -27,32 +27,23 @@ struct NotificationComponentOptions {
   WatchHubOptions watch;
 };
 
-// Wires the notification service: opens notifications.db and builds the
-// store, the watch hub (with its worker thread) and the service.
-// notification_server and helpdeskd both assemble the service through this
-// class. Owns everything it creates.
+// The notification service as a component (see libs/rpc/component.h):
+// notifications.db, the watch hub (with its worker thread) and the service.
+// It calls no peer. notification_server and helpdeskd both assemble the
+// service through this class. Owns everything it creates.
 //
-// `resolver` turns session tokens into principals: the interceptor of
-// Serve() uses it, and the hub re-checks open streams' sessions with it.
-// It and `clock` must outlive the component.
-//
-// Shutting down: call StopWatches() before shutting down the server that
-// hosts service(), so that open WatchNotifications streams end at once
-// (UNAVAILABLE, as the proto documents) instead of holding the server's
-// shutdown for its whole grace period. The server must be shut down before
-// the component is destroyed.
-class NotificationComponent final {
+// `resolver` turns session tokens into principals: the hub re-checks open
+// streams' sessions with it (the host's server interceptor uses the same
+// one). It and `clock` must outlive the component.
+class NotificationComponent final : public rpc::Component {
  public:
   static absl::StatusOr<std::unique_ptr<NotificationComponent>> Create(
       NotificationComponentOptions options, const Clock* clock,
       auth::TokenResolver* resolver);
 
-  ~NotificationComponent();
+  ~NotificationComponent() override;
 
-  // For registering on a server (helpdeskd's shared one, behind its auth
-  // interceptor).
-  grpc::Service* service() { return service_.get(); }
-
+  NotificationServiceImpl* service() { return service_.get(); }
   WatchHub* watch_hub() { return hub_.get(); }
 
   // Ends, with UNAUTHENTICATED, the open watch streams of the session
@@ -62,21 +53,18 @@ class NotificationComponent final {
   // session_check_interval plus the resolver's cache ttl.
   void EndSessionWatches(absl::string_view session_token);
 
-  // Ends every open watch stream with UNAVAILABLE and refuses new ones.
-  // Idempotent.
-  void StopWatches();
-
-  // Starts a server for notification alone (notification_server, tests,
-  // benchmarks): the service behind the auth interceptor (with `resolver`),
-  // on `options`' address.
-  absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(
-      rpc::ServerOptions options);
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
+  // The hub's thread runs from Create() on: nothing to start.
+  absl::Status Start() override { return absl::OkStatus(); }
+  // Ends every open watch stream with UNAVAILABLE (as the proto documents)
+  // and refuses new ones, so that streams do not hold the server's shutdown
+  // for its whole grace period. For good: a stopped component serves no
+  // more streams.
+  void Stop() override;
 
  private:
   NotificationComponent() = default;
 
-  NotificationComponentOptions options_;
-  auth::TokenResolver* resolver_ = nullptr;
   std::unique_ptr<NotificationStore> store_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<NotificationServiceImpl> service_;

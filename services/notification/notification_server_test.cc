@@ -17,11 +17,10 @@
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
 #include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/cluster.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
-#include "services/auth/auth_component.h"
 #include "services/notification/notification_test_fixture.h"
 
 namespace helpdesk::notification {
@@ -35,7 +34,7 @@ using ::helpdesk::notifications::v1::NotificationService;
 using ::helpdesk::testing::IsOk;
 using ::helpdesk::testing::Subprocess;
 
-constexpr char kServiceToken[] = "file-service-token-0123456789abcdef0123";
+constexpr const char* kServiceToken = helpdesk::testing::kClusterServiceToken;
 
 TEST(NotificationServerTest, ServesSignedInUsersAndStopsOnSigterm) {
   helpdesk::testing::TempDir dir;
@@ -43,17 +42,11 @@ TEST(NotificationServerTest, ServesSignedInUsersAndStopsOnSigterm) {
   std::ofstream(token_file) << kServiceToken << "\n";
 
   RealClock clock;
-  auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir.path().string();
-  auth_options.service_token = kServiceToken;
-  auth_options.service.argon2 = {64, 1, 1};
-  auth_options.service.page_token_key = "k";
-  auto auth = auth::AuthComponent::Create(auth_options, &clock);
+  auto auth =
+      helpdesk::testing::Cluster::Start({}, &clock, dir.path().string());
   ASSERT_THAT(auth, IsOk());
-  auto auth_server = (*auth)->Serve(rpc::ServerOptions{});
-  ASSERT_THAT(auth_server, IsOk());
-  const std::string auth_target =
-      absl::StrCat("127.0.0.1:", (*auth_server)->port());
+  const std::string auth_target = absl::StrCat(
+      "127.0.0.1:", (*auth)->server(helpdesk::testing::Service::kAuth)->port());
 
   auto process = Subprocess::Start(
       {helpdesk::testing::RunfilePath(
@@ -124,7 +117,6 @@ TEST(NotificationServerTest, ServesSignedInUsersAndStopsOnSigterm) {
   auto exit_code = (*process)->Wait(absl::Seconds(30));
   ASSERT_THAT(exit_code, IsOk());
   EXPECT_EQ(*exit_code, 0);
-  (*auth_server)->Shutdown(absl::ZeroDuration());
 }
 
 TEST(NotificationServerTest, RefusesAWeakServiceTokenFile) {

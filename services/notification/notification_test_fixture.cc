@@ -89,74 +89,31 @@ bool WaitForWatcherCount(WatchHub* hub, int count, absl::Duration timeout) {
 }
 
 void NotificationTest::SetUp() {
-  auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = dir_.path().string();
-  auth_options.service_token = kTestServiceToken;
-  auth_options.seed_demo = true;
-  auth_options.service.argon2 = {64, 1, 1};
-  auth_options.service.page_token_key = "auth-test-key";
-  auto auth = auth::AuthComponent::Create(auth_options, &clock_);
-  ASSERT_TRUE(auth.ok()) << auth.status();
-  auth_ = std::move(*auth);
-  auto auth_server = auth_->Serve(rpc::ServerOptions{});
-  ASSERT_TRUE(auth_server.ok()) << auth_server.status();
-  auth_server_ = std::move(*auth_server);
-
+  ClusterTest::SetUp();
+  if (cluster_ == nullptr) return;
   StartNotification();
   user_a_ = Login("usera@example.com");
   user_b_ = Login("userb@example.com");
   admin_a_ = Login("admina@example.com");
 }
 
-void NotificationTest::TearDown() {
-  StopNotification();
-  if (auth_server_ != nullptr) auth_server_->Shutdown(absl::ZeroDuration());
-}
-
 void NotificationTest::StartNotification(WatchHubOptions watch) {
   StopNotification();
-  NotificationComponentOptions options;
-  options.data_dir = dir_.path().string();
-  options.service_token = kTestServiceToken;
-  options.service.page_token_key = "notification-test-key";
-  options.watch = watch;
-  auto component =
-      NotificationComponent::Create(options, &clock_, auth_->token_resolver());
-  ASSERT_TRUE(component.ok()) << component.status();
-  component_ = std::move(*component);
-  auto server = component_->Serve(rpc::ServerOptions{});
-  ASSERT_TRUE(server.ok()) << server.status();
-  server_ = std::move(*server);
-  stub_ = NotificationService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                          grpc::InsecureChannelCredentials()));
+  cluster_->options().notification.watch = watch;
+  absl::Status started = cluster_->StartService(kNotification);
+  ASSERT_TRUE(started.ok()) << started;
+  component_ = cluster_->notification();
+  stub_ = NotificationService::NewStub(cluster_->Channel(kNotification));
 }
 
 void NotificationTest::StopNotification() {
-  if (component_ != nullptr) component_->StopWatches();
-  if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
-  server_.reset();
-  component_.reset();
-}
-
-TestUser NotificationTest::Login(const std::string& email) {
-  auto stub = auth::v1::AuthService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", auth_server_->port()),
-                          grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  auth::v1::LoginRequest request;
-  request.set_email(email);
-  request.set_password("demo123");
-  auth::v1::LoginResponse response;
-  grpc::Status status = stub->Login(&context, request, &response);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return TestUser{response.user().id(), response.session_token()};
+  component_ = nullptr;
+  absl::Status stopped = cluster_->StopService(kNotification);
+  ASSERT_TRUE(stopped.ok()) << stopped;
 }
 
 absl::Status NotificationTest::Logout(const TestUser& user) {
-  auto stub = auth::v1::AuthService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", auth_server_->port()),
-                          grpc::InsecureChannelCredentials()));
+  auto stub = auth::v1::AuthService::NewStub(channel());
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + user.token);
   auth::v1::LogoutResponse response;

@@ -16,24 +16,17 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
-#include "libs/clock/clock.h"
-#include "libs/rpc/server.h"
 #include "libs/rpc/status_conversion.h"
-#include "libs/testing/temp_dir.h"
-#include "services/auth/auth_component.h"
+#include "libs/testing/cluster.h"
 #include "services/notification/notification_component.h"
 #include "services/notification/watch_hub.h"
 
 namespace helpdesk::notification {
 
-inline constexpr char kTestServiceToken[] =
-    "notification-test-token-0123456789abcdef";
+inline constexpr const char* kTestServiceToken =
+    ::helpdesk::testing::kClusterServiceToken;
 
-// A signed-in demo user.
-struct TestUser {
-  int64_t id = 0;
-  std::string token;
-};
+using TestUser = ::helpdesk::testing::TestUser;
 
 // One WatchNotifications call from a test: a thread reads the stream into a
 // queue so that the test waits for events with a bound, never forever.
@@ -75,13 +68,15 @@ void ExpectHeartbeat(
 bool WaitForWatcherCount(WatchHub* hub, int count,
                          absl::Duration timeout = absl::Seconds(10));
 
-// A real auth service (demo accounts, cheap Argon2id) and the notification
-// service resolving tokens through it, each on its own loopback port, data
-// in a temp dir, time from a ManualClock.
-class NotificationTest : public ::testing::Test {
+// A testing::Cluster of the real auth service (demo accounts, cheap
+// Argon2id) and the notification service resolving tokens through it, the
+// latter on a server of its own that tests restart with other options.
+class NotificationTest : public ::helpdesk::testing::ClusterTest {
  protected:
+  NotificationTest() : ClusterTest({kAuth, kNotification}) {
+    cluster_options_.own_server = {kNotification};
+  }
   void SetUp() override;
-  void TearDown() override;
 
   // (Re)starts the notification service (auth stays up).
   // The default options leave heartbeats and session rounds to the tests.
@@ -89,8 +84,6 @@ class NotificationTest : public ::testing::Test {
                              .heartbeat_interval = absl::Hours(1),
                              .session_check_interval = absl::Hours(1)});
   void StopNotification();
-
-  TestUser Login(const std::string& email);
 
   // Calls `method` of NotificationService with an optional bearer token and
   // the service credential when `as_service`.
@@ -133,12 +126,8 @@ class NotificationTest : public ::testing::Test {
     return std::make_unique<TestWatch>(stub_.get(), user.token, deadline);
   }
 
-  helpdesk::testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<auth::AuthComponent> auth_;
-  std::unique_ptr<rpc::RpcServer> auth_server_;
-  std::unique_ptr<NotificationComponent> component_;
-  std::unique_ptr<rpc::RpcServer> server_;
+  // Set by StartNotification().
+  NotificationComponent* component_ = nullptr;
   std::unique_ptr<notifications::v1::NotificationService::Stub> stub_;
   TestUser user_a_;
   TestUser user_b_;

@@ -172,8 +172,8 @@ TEST_F(WatchTest, ServerShutdownEndsStreamsPromptly) {
   ExpectHeartbeat(second->Next(), 0);
 
   const absl::Time start = absl::Now();
-  component_->StopWatches();
-  server_->Shutdown(absl::Seconds(30));
+  component_->Stop();
+  cluster_->server(kNotification)->Shutdown(absl::Seconds(30));
   // Well inside the grace period: nothing waited for the streams to time
   // out.
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
@@ -186,8 +186,8 @@ TEST_F(WatchTest, ServerShutdownEndsStreamsPromptly) {
   EXPECT_EQ(component_->watch_hub()->watcher_count(), 0);
 }
 
-TEST_F(WatchTest, NoNewStreamsAfterStopWatches) {
-  component_->StopWatches();
+TEST_F(WatchTest, NoNewStreamsAfterStop) {
+  component_->Stop();
   auto late = Watch(user_a_);
   auto status = late->WaitForEnd();
   ASSERT_TRUE(status.has_value());
@@ -198,28 +198,16 @@ TEST_F(WatchTest, NoNewStreamsAfterStopWatches) {
 }
 
 TEST_F(WatchTest, SlowReaderGetsOneHeartbeatInsteadOfABacklog) {
-  StopNotification();
+  cluster_->options().notification.service.max_queued_events = 2;
+  StartNotification({.heartbeat_interval = absl::Hours(1)});
   {
-    NotificationComponentOptions options;
-    options.data_dir = dir_.path().string();
-    options.service_token = kTestServiceToken;
-    options.service.max_queued_events = 2;
-    options.watch.heartbeat_interval = absl::Hours(1);
-    auto component = NotificationComponent::Create(options, &clock_,
-                                                   auth_->token_resolver());
-    ASSERT_THAT(component, IsOk());
-    component_ = std::move(*component);
-    auto server = component_->Serve(rpc::ServerOptions{});
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(*server);
     // A small, fixed HTTP/2 window, so that the transport stops taking
     // data soon after the client stops reading.
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
-    stub_ = NotificationService::NewStub(
-        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                  grpc::InsecureChannelCredentials(), args));
+    stub_ =
+        NotificationService::NewStub(cluster_->Channel(kNotification, args));
   }
   // A client that stops reading after the opening heartbeat.
   grpc::ClientContext context;

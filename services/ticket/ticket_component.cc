@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/db/database.h"
 #include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
@@ -23,57 +22,47 @@ std::string DatabasePath(const std::string& data_dir) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
-    TicketComponentOptions options, const Clock* clock) {
+    TicketComponentOptions options, const Clock* clock,
+    const rpc::Peers& peers) {
   std::unique_ptr<TicketComponent> component(new TicketComponent());
-  component->options_ = std::move(options);
-  if (component->options_.service.page_token_key.empty()) {
-    component->options_.service.page_token_key =
-        paging::PageTokenKey(component->options_.service_token);
+  if (options.service.page_token_key.empty()) {
+    options.service.page_token_key =
+        paging::PageTokenKey(options.service_token);
   }
-  component->clock_ = clock;
+  const std::string path = DatabasePath(options.data_dir);
   ASSIGN_OR_RETURN(component->store_,
-                   TicketStore::Open(DatabasePath(component->options_.data_dir),
-                                     clock, component->options_.db_readers));
+                   TicketStore::Open(path, clock, options.db_readers));
+  const std::string& token = options.service_token;
+  component->users_ = std::make_unique<clients::AuthClient>(
+      clients::PeerOptions{peers.auth, token});
+  component->audit_reader_ = std::make_unique<clients::AuditReader>(
+      clients::PeerOptions{peers.audit, token});
+  component->audit_deliverer_ = std::make_unique<clients::AuditDeliverer>(
+      clients::PeerOptions{peers.audit, token});
+  component->jobs_deliverer_ = std::make_unique<clients::JobsDeliverer>(
+      clients::PeerOptions{peers.jobs, token});
+  ASSIGN_OR_RETURN(auto relay_db, db::Database::Open(path, TicketMigrations()));
+  component->relay_ = std::make_unique<outbox::OutboxRelay>(
+      std::move(relay_db),
+      absl::flat_hash_map<std::string, outbox::Deliverer*>{
+          {clients::kAuditDestination, component->audit_deliverer_.get()},
+          {clients::kJobsDestination, component->jobs_deliverer_.get()}},
+      clock, options.relay);
   component->service_ = std::make_unique<TicketServiceImpl>(
-      component->store_.get(), clock, component->options_.service);
+      component->store_.get(), clock, options.service,
+      TicketServicePeers{.relay = component->relay_.get(),
+                         .users = component->users_.get(),
+                         .audit = component->audit_reader_.get()});
   return component;
 }
 
-TicketComponent::~TicketComponent() { StopBackgroundWork(); }
+TicketComponent::~TicketComponent() { Stop(); }
 
-void TicketComponent::StopBackgroundWork() {
-  if (relay_ != nullptr) relay_->Stop();
-}
-
-absl::Status TicketComponent::StartBackgroundWork(TicketPeers peers) {
-  const std::string& token = options_.service_token;
-  users_ = std::make_unique<clients::AuthClient>(
-      clients::PeerOptions{peers.auth, token});
-  audit_reader_ = std::make_unique<clients::AuditReader>(
-      clients::PeerOptions{peers.audit, token});
-  audit_deliverer_ = std::make_unique<clients::AuditDeliverer>(
-      clients::PeerOptions{peers.audit, token});
-  jobs_deliverer_ = std::make_unique<clients::JobsDeliverer>(
-      clients::PeerOptions{peers.jobs, token});
-  ASSIGN_OR_RETURN(
-      auto relay_db,
-      db::Database::Open(DatabasePath(options_.data_dir), TicketMigrations()));
-  relay_ = std::make_unique<outbox::OutboxRelay>(
-      std::move(relay_db),
-      absl::flat_hash_map<std::string, outbox::Deliverer*>{
-          {clients::kAuditDestination, audit_deliverer_.get()},
-          {clients::kJobsDestination, jobs_deliverer_.get()}},
-      clock_, options_.relay);
-  service_->AttachPeers(relay_.get(), users_.get(), audit_reader_.get());
+absl::Status TicketComponent::Start() {
   relay_->Start();
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<rpc::RpcServer>> TicketComponent::Serve(
-    rpc::ServerOptions options, auth::TokenResolver* resolver) {
-  options.interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(
-      resolver, options_.service_token));
-  return rpc::RpcServer::Start(std::move(options), {service_.get()});
-}
+void TicketComponent::Stop() { relay_->Stop(); }
 
 }  // namespace helpdesk::ticket

@@ -6,14 +6,13 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
-#include "libs/auth/token_resolver.h"
 #include "libs/clients/audit_client.h"
 #include "libs/clients/auth_client.h"
 #include "libs/clients/jobs_client.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
 #include "libs/outbox/relay.h"
-#include "libs/rpc/server.h"
+#include "libs/rpc/component.h"
 #include "services/ticket/ticket_service.h"
 #include "services/ticket/ticket_store.h"
 
@@ -29,46 +28,31 @@ struct TicketComponentOptions {
   outbox::RelayOptions relay;
 };
 
-// Channels to the ticket service's peers.
-struct TicketPeers {
-  std::shared_ptr<grpc::Channel> auth;
-  std::shared_ptr<grpc::Channel> audit;
-  std::shared_ptr<grpc::Channel> jobs;
-};
-
-// Wires the ticket service: tickets.db and the service first; then, once
-// channels to the peers exist, its clients of auth and audit and the outbox
-// relay delivering audit events and jobs. ticket_server and helpdeskd both
-// assemble tickets through this class. Owns everything it creates.
-class TicketComponent final {
+// The ticket service as a component (see libs/rpc/component.h): tickets.db,
+// the clients of auth (names, admins) and audit (history), the outbox relay
+// delivering audit events to audit and jobs to jobs, and the service.
+// ticket_server and helpdeskd both assemble tickets through this class. Owns
+// everything it creates.
+class TicketComponent final : public rpc::Component {
  public:
   static absl::StatusOr<std::unique_ptr<TicketComponent>> Create(
-      TicketComponentOptions options, const Clock* clock);
-  ~TicketComponent();
+      TicketComponentOptions options, const Clock* clock,
+      const rpc::Peers& peers);
+  ~TicketComponent() override;
 
   TicketServiceImpl* service() { return service_.get(); }
   TicketStore* store() { return store_.get(); }
-  // Null until StartBackgroundWork().
   outbox::OutboxRelay* relay() { return relay_.get(); }
 
-  // Connects the peers and starts the outbox relay's thread.
-  absl::Status StartBackgroundWork(TicketPeers peers);
-
-  // Stops the relay (idempotent). Call it before the server it delivers to
-  // shuts down, whether it reaches it over TCP (helpdeskd) or over the
-  // server's in-process channel (test fixtures), where a call created during
-  // shutdown crashes gRPC 1.51.
-  void StopBackgroundWork();
-
-  // Starts a server for tickets alone, resolving callers through `resolver`.
-  absl::StatusOr<std::unique_ptr<rpc::RpcServer>> Serve(
-      rpc::ServerOptions options, auth::TokenResolver* resolver);
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
+  // Starts the outbox relay's thread.
+  absl::Status Start() override;
+  // Stops the relay.
+  void Stop() override;
 
  private:
   TicketComponent() = default;
 
-  TicketComponentOptions options_;
-  const Clock* clock_ = nullptr;
   std::unique_ptr<TicketStore> store_;
   std::unique_ptr<clients::AuthClient> users_;
   std::unique_ptr<clients::AuditReader> audit_reader_;

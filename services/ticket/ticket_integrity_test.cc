@@ -23,7 +23,7 @@
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/status_matchers.h"
-#include "tests/helpdesk_fixture.h"
+#include "libs/testing/cluster.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -37,17 +37,19 @@ using ::helpdesk::tickets::v1::TicketService;
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 
-class TicketIntegrityTest : public helpdesk::testing::HelpdeskFixture {
+class TicketIntegrityTest : public helpdesk::testing::ClusterTest {
  protected:
-  TicketIntegrityTest() { ticket_rate_limits_ = false; }
+  TicketIntegrityTest() : ClusterTest({kAuth, kAudit, kTicket}) {
+    cluster_options_.ticket.service.rate_limits = false;
+  }
 
   void SetUp() override {
-    HelpdeskFixture::SetUp();
+    ClusterTest::SetUp();
     stub_ = TicketService::NewStub(channel());
     audit_stub_ = AuditService::NewStub(channel());
-    owner_ = Login("usera@example.com");
-    admin_ = Login("admina@example.com");
-    other_admin_ = Login("adminb@example.com");
+    owner_ = Login("usera@example.com").token;
+    admin_ = Login("admina@example.com").token;
+    other_admin_ = Login("adminb@example.com").token;
   }
 
   absl::StatusOr<Ticket> Create(const std::string& body = "It jams") {
@@ -125,7 +127,7 @@ class TicketIntegrityTest : public helpdesk::testing::HelpdeskFixture {
   int64_t UserId(const std::string& email) {
     auto stub = auth::v1::AuthService::NewStub(channel());
     grpc::ClientContext context;
-    Authorize(context, Login(email));
+    Authorize(context, Login(email).token);
     auth::v1::User user;
     EXPECT_TRUE(stub->GetCurrentUser(&context, {}, &user).ok());
     return user.id();
@@ -384,11 +386,14 @@ TEST_F(TicketIntegrityTest, NewestFirstHoldsWhenTheClockStepsBack) {
   EXPECT_EQ(page.tickets(1).id(), first->id());
 }
 
-class TicketEditLimitTest : public helpdesk::testing::HelpdeskFixture {};
+class TicketEditLimitTest : public helpdesk::testing::ClusterTest {
+ protected:
+  TicketEditLimitTest() : ClusterTest({kAuth, kAudit, kTicket}) {}
+};
 
 TEST_F(TicketEditLimitTest, EditsAreRateLimitedPerUser) {
   auto stub = TicketService::NewStub(channel());
-  const std::string owner = Login("usera@example.com");
+  const std::string owner = Login("usera@example.com").token;
   grpc::ClientContext create_context;
   Authorize(create_context, owner);
   tickets::v1::CreateTicketRequest create;

@@ -16,8 +16,8 @@
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/cluster.h"
 #include "services/ticket/demo_tickets.h"
-#include "tests/helpdesk_fixture.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -29,16 +29,17 @@ using ::helpdesk::tickets::v1::TicketService;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-class TicketOutboxTest : public helpdesk::testing::HelpdeskFixture {
+class TicketOutboxTest : public helpdesk::testing::ClusterTest {
  protected:
+  TicketOutboxTest() : ClusterTest({kAuth, kAudit, kTicket}) {}
   void SetUp() override {
-    HelpdeskFixture::SetUp();
+    ClusterTest::SetUp();
     // Keep every row in the outbox: stop the relay so nothing is delivered
     // while the test reads it.
-    tickets_->relay()->Stop();
+    cluster_->ticket()->relay()->Stop();
     stub_ = TicketService::NewStub(channel());
-    user_ = Login("usera@example.com");
-    admin_ = Login("admina@example.com");
+    user_ = Login("usera@example.com").token;
+    admin_ = Login("admina@example.com").token;
   }
 
   Ticket Create() {
@@ -229,8 +230,9 @@ TEST_F(TicketOutboxTest, OverdueOpenTicketsEscalateOnce) {
   EXPECT_EQ(early->escalated_count(), 0);
 
   clock_.Advance(absl::Hours(2));
-  user_ = Login("usera@example.com");  // the old session expired meanwhile
-  Create();                            // new: not overdue
+  user_ =
+      Login("usera@example.com").token;  // the old session expired meanwhile
+  Create();                              // new: not overdue
   auto sweep = Escalate();
   ASSERT_THAT(sweep, IsOk());
   EXPECT_EQ(sweep->escalated_count(), 1);
@@ -239,7 +241,7 @@ TEST_F(TicketOutboxTest, OverdueOpenTicketsEscalateOnce) {
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->escalated_count(), 0) << "a ticket escalates once";
 
-  auto escalated = tickets_->store()->Get(overdue.id());
+  auto escalated = cluster_->ticket()->store()->Get(overdue.id());
   ASSERT_THAT(escalated, IsOk());
   EXPECT_EQ(escalated->escalate_time, clock_.Now());
   std::vector<jobs::v1::EnqueueJobRequest> jobs = Jobs();
@@ -274,18 +276,20 @@ TEST_F(TicketOutboxTest, DemoDataHasEveryStatusAndTwoOverdueTickets) {
     }
     return absl::NotFoundError("unknown demo user");
   };
-  ASSERT_THAT(SeedDemoTickets(*tickets_->store(), clock_.Now(), user_id),
-              IsOk());
-  ASSERT_THAT(SeedDemoTickets(*tickets_->store(), clock_.Now(), user_id),
-              IsOk());  // once
-  EXPECT_EQ(*tickets_->store()->Count({}), 24);
+  ASSERT_THAT(
+      SeedDemoTickets(*cluster_->ticket()->store(), clock_.Now(), user_id),
+      IsOk());
+  ASSERT_THAT(
+      SeedDemoTickets(*cluster_->ticket()->store(), clock_.Now(), user_id),
+      IsOk());  // once
+  EXPECT_EQ(*cluster_->ticket()->store()->Count({}), 24);
   for (Ticket::Status status :
        {Ticket::OPEN, Ticket::IN_PROGRESS, Ticket::RESOLVED}) {
-    EXPECT_GE(*tickets_->store()->Count({.status = status}), 6);
+    EXPECT_GE(*cluster_->ticket()->store()->Count({.status = status}), 6);
   }
-  EXPECT_GT(*tickets_->store()->Count({.assignee_id = 1}), 0);
+  EXPECT_GT(*cluster_->ticket()->store()->Count({.assignee_id = 1}), 0);
   // Listed newest first by create_time, as people read the list.
-  auto listed = tickets_->store()->List({}, 0, 100);
+  auto listed = cluster_->ticket()->store()->List({}, 0, 100);
   ASSERT_THAT(listed, IsOk());
   ASSERT_EQ(listed->size(), 24u);
   for (size_t i = 1; i < listed->size(); ++i) {

@@ -13,7 +13,7 @@
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/status_matchers.h"
-#include "tests/helpdesk_fixture.h"
+#include "libs/testing/cluster.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -24,14 +24,15 @@ using ::helpdesk::tickets::v1::TicketService;
 
 enum Caller { kAnonymous, kOwner, kOtherUser, kAdmin };
 
-class TicketPermissionsTest : public helpdesk::testing::HelpdeskFixture {
+class TicketPermissionsTest : public helpdesk::testing::ClusterTest {
  protected:
+  TicketPermissionsTest() : ClusterTest({kAuth, kAudit, kTicket}) {}
   void SetUp() override {
-    HelpdeskFixture::SetUp();
+    ClusterTest::SetUp();
     stub_ = TicketService::NewStub(channel());
-    tokens_[kOwner] = Login("usera@example.com");
-    tokens_[kOtherUser] = Login("userb@example.com");
-    tokens_[kAdmin] = Login("admina@example.com");
+    tokens_[kOwner] = Login("usera@example.com").token;
+    tokens_[kOtherUser] = Login("userb@example.com").token;
+    tokens_[kAdmin] = Login("admina@example.com").token;
     grpc::ClientContext context;
     Authorize(context, tokens_[kOwner]);
     tickets::v1::CreateTicketRequest request;

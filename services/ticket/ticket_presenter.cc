@@ -32,9 +32,8 @@ TicketPresenter::Users TicketPresenter::LookUp(std::vector<int64_t> ids) const {
       }
     }
   }
-  clients::AuthClient* directory = directory_.load();
-  if (missing.empty() || directory == nullptr) return users;
-  absl::StatusOr<std::vector<User>> found = directory->BatchGetUsers(missing);
+  if (missing.empty() || directory_ == nullptr) return users;
+  absl::StatusOr<std::vector<User>> found = directory_->BatchGetUsers(missing);
   if (!found.ok()) {
     LogWarning("user_lookup_failed", {{"error", found.status().ToString()}});
     return users;

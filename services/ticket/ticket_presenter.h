@@ -1,7 +1,6 @@
 #ifndef HELPDESK_SERVICES_TICKET_TICKET_PRESENTER_H_
 #define HELPDESK_SERVICES_TICKET_TICKET_PRESENTER_H_
 
-#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -26,16 +25,15 @@ class TicketPresenter final {
  public:
   using Users = absl::flat_hash_map<int64_t, ::helpdesk::auth::v1::User>;
 
-  // `clock` (not owned) times the cache entries.
-  explicit TicketPresenter(const Clock* clock,
-                           absl::Duration cache_ttl = absl::Seconds(30),
-                           size_t cache_capacity = 10'000)
-      : clock_(clock), cache_ttl_(cache_ttl), cache_capacity_(cache_capacity) {}
-
-  // The user directory (not owned); until attached, names stay empty.
-  void AttachDirectory(clients::AuthClient* directory) {
-    directory_.store(directory);
-  }
+  // Looks users up in `directory` (without one, names stay empty);
+  // `clock` times the cache entries. Neither is owned.
+  TicketPresenter(clients::AuthClient* directory, const Clock* clock,
+                  absl::Duration cache_ttl = absl::Seconds(30),
+                  size_t cache_capacity = 10'000)
+      : directory_(directory),
+        clock_(clock),
+        cache_ttl_(cache_ttl),
+        cache_capacity_(cache_capacity) {}
 
   // The users behind `ids` (0s and repeats ignored): from the cache, the
   // rest in one call; without those if auth cannot be reached: names are
@@ -55,10 +53,10 @@ class TicketPresenter final {
     absl::Time fetched;
   };
 
+  clients::AuthClient* const directory_;
   const Clock* const clock_;
   const absl::Duration cache_ttl_;
   const size_t cache_capacity_;
-  std::atomic<clients::AuthClient*> directory_{nullptr};
   mutable absl::Mutex mu_;
   // Dropped whole when it reaches cache_capacity_ (a simple bound; a full
   // directory of that size costs one lookup per person again).

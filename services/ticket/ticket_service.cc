@@ -78,9 +78,11 @@ std::string NotesScope(int64_t ticket_id) {
 }  // namespace
 
 TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
-                                     TicketServiceOptions options)
+                                     TicketServiceOptions options,
+                                     TicketServicePeers peers)
     : store_(store),
       clock_(clock),
+      peers_(peers),
       options_(std::move(options)),
       page_tokens_(options_.page_token_key),
       create_limiter_(
@@ -91,10 +93,10 @@ TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
           ratelimit::RateLimiter::Options{options_.edit_per_user, 100000,
                                           options_.rate_limits},
           clock),
-      presenter_(clock, options_.user_cache_ttl) {}
+      presenter_(peers.users, clock, options_.user_cache_ttl) {}
 
 void TicketServiceImpl::NotifyRelay() {
-  if (outbox::OutboxRelay* relay = relay_.load()) relay->Notify();
+  if (peers_.relay != nullptr) peers_.relay->Notify();
 }
 
 absl::StatusOr<TicketRecord> TicketServiceImpl::VisibleTicket(
@@ -158,7 +160,7 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoGet(
   if (!caller.is_admin()) {
     return absl::PermissionDeniedError("TICKET_VIEW_FULL is for admins");
   }
-  clients::AuditReader* audit = audit_.load();
+  clients::AuditReader* audit = peers_.audit;
   if (audit == nullptr) {
     return absl::UnavailableError("the audit history is not available");
   }
@@ -371,7 +373,7 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoAssign(
   ASSIGN_OR_RETURN(TicketRecord current, VisibleTicket(caller, request.id()));
   TicketPresenter::Users users;
   if (request.assignee_id() != 0) {
-    clients::AuthClient* directory = users_.load();
+    clients::AuthClient* directory = peers_.users;
     if (directory == nullptr) {
       return absl::UnavailableError("user directory unavailable");
     }

@@ -1,7 +1,6 @@
 #ifndef HELPDESK_SERVICES_TICKET_TICKET_SERVICE_H_
 #define HELPDESK_SERVICES_TICKET_TICKET_SERVICE_H_
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,25 +42,25 @@ struct TicketServiceOptions {
 // ticket_events.h); names and emails come from AuthService in one batch
 // call per response. Synchronous handlers (SQLite and short peer calls).
 //
-// The store, clock and attached peers must outlive the service.
+// What the ticket service calls (not owned). Each may be null: names are
+// then left empty, assignment and the full view answer UNAVAILABLE, and
+// outbox rows wait for the relay's next poll.
+struct TicketServicePeers {
+  // Woken after a change enqueued an audit event or a job.
+  outbox::OutboxRelay* relay = nullptr;
+  // Names and emails; the admins an assignee must be one of.
+  clients::AuthClient* users = nullptr;
+  // The history of the full view.
+  clients::AuditReader* audit = nullptr;
+};
+
+// The store, clock and peers must outlive the service.
 // Thread-safe.
 class TicketServiceImpl final
     : public ::helpdesk::tickets::v1::TicketService::Service {
  public:
   TicketServiceImpl(TicketStore* store, const Clock* clock,
-                    TicketServiceOptions options);
-
-  // Peers, attached once the channels exist (in helpdeskd, after the shared
-  // server started): the relay to wake after a change enqueued something,
-  // the user directory and the audit reader. Until then names are left
-  // empty, and assignment and the full view answer UNAVAILABLE.
-  void AttachPeers(outbox::OutboxRelay* relay, clients::AuthClient* users,
-                   clients::AuditReader* audit) {
-    users_.store(users);
-    presenter_.AttachDirectory(users);
-    audit_.store(audit);
-    relay_.store(relay);
-  }
+                    TicketServiceOptions options, TicketServicePeers peers);
 
   grpc::Status CreateTicket(grpc::ServerContext* context,
                             const tickets::v1::CreateTicketRequest* request,
@@ -128,14 +127,12 @@ class TicketServiceImpl final
 
   TicketStore* const store_;
   const Clock* const clock_;
-  std::atomic<clients::AuthClient*> users_{nullptr};
-  std::atomic<clients::AuditReader*> audit_{nullptr};
+  const TicketServicePeers peers_;
   const TicketServiceOptions options_;
   const paging::PageTokenCodec page_tokens_;
   ratelimit::RateLimiter create_limiter_;
   ratelimit::RateLimiter edit_limiter_;
   TicketPresenter presenter_;
-  std::atomic<outbox::OutboxRelay*> relay_{nullptr};
 };
 
 }  // namespace helpdesk::ticket

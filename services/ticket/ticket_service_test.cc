@@ -15,7 +15,7 @@
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
 #include "libs/status/status_matchers.h"
-#include "tests/helpdesk_fixture.h"
+#include "libs/testing/cluster.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -32,14 +32,15 @@ std::string Words(int count) {
   return absl::StrJoin(words, " ");
 }
 
-class TicketServiceTest : public helpdesk::testing::HelpdeskFixture {
+class TicketServiceTest : public helpdesk::testing::ClusterTest {
  protected:
+  TicketServiceTest() : ClusterTest({kAuth, kAudit, kTicket}) {}
   void SetUp() override {
-    HelpdeskFixture::SetUp();
+    ClusterTest::SetUp();
     stub_ = TicketService::NewStub(channel());
-    usera_ = Login("usera@example.com");
-    userb_ = Login("userb@example.com");
-    admin_ = Login("admina@example.com");
+    usera_ = Login("usera@example.com").token;
+    userb_ = Login("userb@example.com").token;
+    admin_ = Login("admina@example.com").token;
   }
 
   template <typename Request, typename Response, typename Method>

@@ -19,6 +19,7 @@
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
@@ -101,15 +102,17 @@ int main(int argc, char** argv) {
     std::cerr << auth.status() << "\n";
     return 1;
   }
-  auto auth_server = (*auth)->Serve(helpdesk::rpc::ServerOptions{});
-  auto server = (*audit)->Serve(helpdesk::rpc::ServerOptions{},
-                                (*auth)->token_resolver());
-  if (!auth_server.ok() || !server.ok()) return 1;
+  helpdesk::rpc::Component* auth_alone[] = {auth->get()};
+  helpdesk::rpc::Component* audit_alone[] = {audit->get()};
+  auto auth_server = helpdesk::bench::BenchServer(
+      auth_alone, (*auth)->token_resolver(), kToken);
+  auto server = helpdesk::bench::BenchServer(audit_alone,
+                                             (*auth)->token_resolver(), kToken);
 
   std::string admin;
   {
     auto stub = helpdesk::auth::v1::AuthService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*auth_server)->port()),
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", auth_server->port()),
                             grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
     helpdesk::auth::v1::LoginRequest request;
@@ -126,7 +129,7 @@ int main(int argc, char** argv) {
     grpc::ChannelArguments args;
     args.SetInt("bench_channel", t);
     stubs.push_back(helpdesk::audit::v1::AuditService::NewStub(
-        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server->port()),
                                   grpc::InsecureChannelCredentials(), args)));
   }
 
@@ -176,7 +179,7 @@ int main(int argc, char** argv) {
   std::cout << "\nVerifyAuditChain over " << count
             << " events: " << absl::FormatDuration(absl::Now() - verify_start)
             << (report.ok() && report->ok ? " (ok)" : " (BROKEN)") << "\n";
-  (*server)->Shutdown(absl::Seconds(1));
-  (*auth_server)->Shutdown(absl::Seconds(1));
+  server->Shutdown(absl::Seconds(1));
+  auth_server->Shutdown(absl::Seconds(1));
   return 0;
 }

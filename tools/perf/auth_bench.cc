@@ -18,6 +18,7 @@
 #include "libs/auth/principal.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
 #include "tools/perf/bench_support.h"
@@ -49,12 +50,10 @@ int main(int argc, char** argv) {
     std::cerr << component.status() << "\n";
     return 1;
   }
-  auto server = (*component)->Serve(helpdesk::rpc::ServerOptions{});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
-    return 1;
-  }
-  const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
+  helpdesk::rpc::Component* components[] = {component->get()};
+  auto server = helpdesk::bench::BenchServer(
+      components, (*component)->token_resolver(), kServiceToken);
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
   const std::string token = helpdesk::bench::DemoLogin(
       helpdesk::bench::DistinctChannels(target, 1)[0], "usera@example.com");
   helpdesk::auth::v1::LoginRequest login;
@@ -118,6 +117,6 @@ int main(int argc, char** argv) {
               << authenticate.calls_per_second / ceiling.calls_per_second
               << "\n";
   }
-  (*server)->Shutdown(absl::Seconds(5));
+  server->Shutdown(absl::Seconds(5));
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -34,13 +35,27 @@ void FreshDirectory(const std::string& dir) {
 
 absl::StatusOr<std::unique_ptr<auth::AuthComponent>> BenchAuth(
     const std::string& dir, const std::string& service_token,
-    const Clock* clock) {
+    const Clock* clock, const rpc::Peers& peers) {
   auth::AuthComponentOptions options;
   options.data_dir = dir;
   options.service_token = service_token;
   options.service.rate_limits = false;
   options.service.page_token_key = "bench";
-  return auth::AuthComponent::Create(options, clock);
+  return auth::AuthComponent::Create(options, clock, peers);
+}
+
+std::unique_ptr<rpc::RpcServer> BenchServer(
+    absl::Span<rpc::Component* const> components, auth::TokenResolver* resolver,
+    const std::string& service_token, const std::string& extra_address) {
+  rpc::ServerOptions options;
+  if (!extra_address.empty()) options.extra_addresses = {extra_address};
+  auto server = rpc::StartComponentServer(std::move(options), components,
+                                          resolver, service_token);
+  if (!server.ok()) {
+    std::cerr << "server: " << server.status() << "\n";
+    std::exit(1);
+  }
+  return *std::move(server);
 }
 
 std::string DemoLogin(const std::shared_ptr<grpc::Channel>& channel,

@@ -7,8 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/clock/clock.h"
+#include "libs/rpc/component.h"
+#include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
 #include "tools/perf/closed_loop.h"
 
@@ -26,10 +29,17 @@ std::vector<std::shared_ptr<grpc::Channel>> DistinctChannels(
 void FreshDirectory(const std::string& dir);
 
 // The auth service as the benchmarks run it: demo accounts, production
-// Argon2id parameters, rate limits off.
+// Argon2id parameters, rate limits off; audit events go to peers.audit.
 absl::StatusOr<std::unique_ptr<auth::AuthComponent>> BenchAuth(
     const std::string& dir, const std::string& service_token,
-    const Clock* clock);
+    const Clock* clock, const rpc::Peers& peers = rpc::Peers::Unreachable());
+
+// A server on a free loopback port (and on `extra_address`, if any) hosting
+// `components` behind the auth interceptor, resolving callers through
+// `resolver`; exits on error.
+std::unique_ptr<rpc::RpcServer> BenchServer(
+    absl::Span<rpc::Component* const> components, auth::TokenResolver* resolver,
+    const std::string& service_token, const std::string& extra_address = "");
 
 // A session token for a demo account (password demo123).
 std::string DemoLogin(const std::shared_ptr<grpc::Channel>& channel,

@@ -62,7 +62,8 @@ absl::Status GenerateUsers(const DatasetOptions& options) {
     auth_options.service_token = "dataset-generator";
     auth_options.service.page_token_key = "dataset-generator";
     ASSIGN_OR_RETURN(auto seeded,
-                     auth::AuthComponent::Create(auth_options, &clock));
+                     auth::AuthComponent::Create(auth_options, &clock,
+                                                 rpc::Peers::Unreachable()));
   }
   ASSIGN_OR_RETURN(auto store,
                    auth::AuthStore::Open(PathIn(options.data_dir, "auth.db")));

@@ -24,10 +24,11 @@
 #include "grpcpp/grpcpp.h"
 #include "helpdesk/audit/v1/audit.grpc.pb.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
-#include "libs/auth/auth_interceptor.h"
 #include "libs/auth/principal.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
@@ -135,6 +136,10 @@ int main(int argc, char** argv) {
   helpdesk::bench::FreshDirectory(dir);
 
   helpdesk::RealClock clock;
+  // Tickets deliver audit events on a Unix socket of the one server.
+  const std::string internal = helpdesk::rpc::NewLocalAddress("gateway-bench");
+  const auto peers =
+      helpdesk::rpc::Peers::AllTo(helpdesk::clients::PeerChannel(internal));
   auto auth = helpdesk::bench::BenchAuth(dir, kServiceToken, &clock);
   auto audit = helpdesk::audit::AuditComponent::Create(
       {dir, kServiceToken, "bench"}, &clock);
@@ -143,8 +148,8 @@ int main(int argc, char** argv) {
   ticket_options.service_token = kServiceToken;
   ticket_options.service.rate_limits = false;
   ticket_options.service.page_token_key = "bench";
-  auto tickets =
-      helpdesk::ticket::TicketComponent::Create(ticket_options, &clock);
+  auto tickets = helpdesk::ticket::TicketComponent::Create(
+      ticket_options, &clock, helpdesk::rpc::Peers::Unreachable());
   if (!auth.ok() || !audit.ok() || !tickets.ok()) {
     std::cerr << auth.status() << " " << audit.status() << "\n";
     return 1;
@@ -163,19 +168,11 @@ int main(int argc, char** argv) {
            .ok()) {
     return 1;
   }
-  helpdesk::rpc::ServerOptions server_options;
-  server_options.interceptors.push_back(
-      std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
-          (*auth)->token_resolver(), kServiceToken));
-  auto server = helpdesk::rpc::RpcServer::Start(
-      std::move(server_options),
-      {(*auth)->service(), (*audit)->service(), (*tickets)->service(),
-       (*notifications)->service()});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
-    return 1;
-  }
-  const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
+  helpdesk::rpc::Component* components[] = {
+      auth->get(), audit->get(), tickets->get(), notifications->get()};
+  auto server = helpdesk::bench::BenchServer(
+      components, (*auth)->token_resolver(), kServiceToken, internal);
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
   auto channel = [&](int thread) {
     grpc::ChannelArguments args;
     args.SetInt("bench_channel", thread);  // distinct channels, no sharing
@@ -183,11 +180,7 @@ int main(int argc, char** argv) {
                                      args);
   };
 
-  if (!(*tickets)
-           ->StartBackgroundWork({channel(-2), channel(-2), channel(-2)})
-           .ok()) {
-    return 1;
-  }
+  if (!(*tickets)->Start().ok()) return 1;
 
   // An admin session, and an audit trail to list.
   std::string token;
@@ -231,7 +224,7 @@ int main(int argc, char** argv) {
   gateway_options.io_threads = absl::GetFlag(FLAGS_io_threads);
   auto gateway = helpdesk::gateway::Gateway::Start(
       gateway_options, absl::GetFlag(FLAGS_in_process)
-                           ? (*server)->InProcessChannel()
+                           ? server->InProcessChannel()
                            : channel(-1));
   if (!gateway.ok()) {
     std::cerr << gateway.status() << "\n";
@@ -349,8 +342,7 @@ int main(int argc, char** argv) {
     }
   }
   (*gateway)->Shutdown(absl::Seconds(1));
-  (*tickets)->StopBackgroundWork();
-  (*notifications)->StopWatches();
-  (*server)->Shutdown(absl::Seconds(1));
+  helpdesk::rpc::StopAll(components);
+  server->Shutdown(absl::Seconds(1));
   return 0;
 }

@@ -31,9 +31,10 @@
 #include "helpdesk/jobs/v1/jobs.grpc.pb.h"
 #include "helpdesk/notifications/v1/notifications.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
-#include "libs/auth/auth_interceptor.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
@@ -83,7 +84,11 @@ class Pipeline {
  public:
   Pipeline(const std::string& dir, int workers) {
     helpdesk::bench::FreshDirectory(dir);
-    auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock_);
+    // The services call each other on a Unix socket of the one server.
+    const std::string internal = helpdesk::rpc::NewLocalAddress("jobs-bench");
+    const auto peers =
+        helpdesk::rpc::Peers::AllTo(helpdesk::clients::PeerChannel(internal));
+    auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock_, peers);
     auto audit =
         helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock_);
     helpdesk::ticket::TicketComponentOptions ticket_options;
@@ -91,8 +96,8 @@ class Pipeline {
     ticket_options.service_token = kToken;
     ticket_options.service.rate_limits = false;
     ticket_options.service.page_token_key = "k";
-    auto tickets =
-        helpdesk::ticket::TicketComponent::Create(ticket_options, &clock_);
+    auto tickets = helpdesk::ticket::TicketComponent::Create(ticket_options,
+                                                             &clock_, peers);
     Check(auth.ok() && audit.ok() && tickets.ok(), "create");
     auth_ = std::move(*auth);
     audit_ = std::move(*audit);
@@ -108,42 +113,27 @@ class Pipeline {
     jobs_options.workers.workers = workers;
     jobs_options.workers.claim_batch = absl::GetFlag(FLAGS_claim_batch);
     jobs_options.escalation.sweep_interval = absl::ZeroDuration();
-    auto jobs = helpdesk::jobs::JobsComponent::Create(jobs_options, &clock_);
+    auto jobs =
+        helpdesk::jobs::JobsComponent::Create(jobs_options, &clock_, peers);
     Check(notification.ok() && jobs.ok(), "create");
     notification_ = std::move(*notification);
     jobs_ = std::move(*jobs);
 
-    helpdesk::rpc::ServerOptions options;
-    options.interceptors.push_back(
-        std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
-            auth_->token_resolver(), kToken));
-    auto server = helpdesk::rpc::RpcServer::Start(
-        std::move(options),
-        {auth_->service(), audit_->service(), tickets_->service(),
-         notification_->service(), jobs_->service()});
-    Check(server.ok(), "server");
-    server_ = std::move(*server);
-    internal_ = server_->InProcessChannel();
-    Check(auth_->StartBackgroundWork(internal_).ok() &&
-              tickets_->StartBackgroundWork({internal_, internal_, internal_})
-                  .ok(),
-          "background work");
+    components_ = {auth_.get(), audit_.get(), tickets_.get(),
+                   notification_.get(), jobs_.get()};
+    server_ = helpdesk::bench::BenchServer(components_, auth_->token_resolver(),
+                                           kToken, internal);
+    Check(auth_->Start().ok() && tickets_->Start().ok(), "background work");
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
   }
 
   ~Pipeline() {
-    jobs_->StopBackgroundWork();
-    tickets_->StopBackgroundWork();
-    auth_->StopBackgroundWork();
-    notification_->StopWatches();
+    helpdesk::rpc::StopAll(components_);
     server_->Shutdown(absl::Seconds(1));
   }
 
-  void StartWorkers() {
-    Check(jobs_->StartBackgroundWork({internal_, internal_, internal_}).ok(),
-          "workers");
-  }
+  void StartWorkers() { Check(jobs_->Start().ok(), "workers"); }
 
   Session Login(const std::string& email) {
     auto stub = helpdesk::auth::v1::AuthService::NewStub(channel_);
@@ -183,7 +173,7 @@ class Pipeline {
   std::unique_ptr<helpdesk::notification::NotificationComponent> notification_;
   std::unique_ptr<helpdesk::jobs::JobsComponent> jobs_;
   std::unique_ptr<helpdesk::rpc::RpcServer> server_;
-  std::shared_ptr<grpc::Channel> internal_;
+  std::vector<helpdesk::rpc::Component*> components_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

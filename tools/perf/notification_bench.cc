@@ -35,6 +35,7 @@
 #include "libs/clients/auth_client.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/auth/auth_component.h"
 #include "services/notification/notification_component.h"
@@ -171,13 +172,11 @@ int main(int argc, char** argv) {
     std::cerr << auth.status() << "\n";
     return 1;
   }
-  auto auth_server = (*auth)->Serve(helpdesk::rpc::ServerOptions{});
-  if (!auth_server.ok()) {
-    std::cerr << auth_server.status() << "\n";
-    return 1;
-  }
+  helpdesk::rpc::Component* auth_alone[] = {auth->get()};
+  auto auth_server = helpdesk::bench::BenchServer(
+      auth_alone, (*auth)->token_resolver(), kServiceToken);
   const std::string auth_target =
-      absl::StrCat("127.0.0.1:", (*auth_server)->port());
+      absl::StrCat("127.0.0.1:", auth_server->port());
 
   helpdesk::clients::AuthClient auth_client(
       {grpc::CreateChannel(auth_target, grpc::InsecureChannelCredentials()),
@@ -196,12 +195,10 @@ int main(int argc, char** argv) {
     std::cerr << component.status() << "\n";
     return 1;
   }
-  auto server = (*component)->Serve(helpdesk::rpc::ServerOptions{});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
-    return 1;
-  }
-  const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
+  helpdesk::rpc::Component* notification_alone[] = {component->get()};
+  auto server = helpdesk::bench::BenchServer(notification_alone, &resolver,
+                                             kServiceToken);
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
   // Sessions of the demo users, each with a filled inbox.
   std::vector<std::string> tokens;
   auto setup = NotificationService::NewStub(
@@ -325,8 +322,8 @@ int main(int argc, char** argv) {
 
   for (auto& stream : streams) stream->Cancel();
   done.AwaitAtLeast(watchers, absl::Seconds(60));
-  (*component)->StopWatches();
-  (*server)->Shutdown(absl::Seconds(5));
-  (*auth_server)->Shutdown(absl::Seconds(5));
+  (*component)->Stop();
+  server->Shutdown(absl::Seconds(5));
+  auth_server->Shutdown(absl::Seconds(5));
   return 0;
 }

@@ -18,9 +18,10 @@
 #include "grpcpp/grpcpp.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
-#include "libs/auth/auth_interceptor.h"
+#include "libs/clients/call_context.h"
 #include "libs/clock/clock.h"
 #include "libs/log/log.h"
+#include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "services/audit/audit_component.h"
 #include "services/auth/auth_component.h"
@@ -95,7 +96,11 @@ int main(int argc, char** argv) {
   helpdesk::bench::FreshDirectory(dir);
   helpdesk::RealClock clock;
 
-  auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock);
+  // The services call each other on a Unix socket of the one server.
+  const std::string internal = helpdesk::rpc::NewLocalAddress("ticket-bench");
+  const auto peers =
+      helpdesk::rpc::Peers::AllTo(helpdesk::clients::PeerChannel(internal));
+  auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock, peers);
   auto audit =
       helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock);
   helpdesk::ticket::TicketComponentOptions ticket_options;
@@ -104,22 +109,14 @@ int main(int argc, char** argv) {
   ticket_options.service.rate_limits = false;
   ticket_options.service.page_token_key = "k";
   auto tickets =
-      helpdesk::ticket::TicketComponent::Create(ticket_options, &clock);
+      helpdesk::ticket::TicketComponent::Create(ticket_options, &clock, peers);
   if (!auth.ok() || !audit.ok() || !tickets.ok()) return 1;
-  helpdesk::rpc::ServerOptions options;
-  options.interceptors.push_back(
-      std::make_unique<helpdesk::auth::AuthInterceptorFactory>(
-          (*auth)->token_resolver(), kToken));
-  auto server = helpdesk::rpc::RpcServer::Start(
-      std::move(options),
-      {(*auth)->service(), (*audit)->service(), (*tickets)->service()});
-  if (!server.ok()) return 1;
-  auto internal = (*server)->InProcessChannel();
-  if (!(*auth)->StartBackgroundWork(internal).ok() ||
-      !(*tickets)->StartBackgroundWork({internal, internal, internal}).ok()) {
-    return 1;
-  }
-  const std::string target = absl::StrCat("127.0.0.1:", (*server)->port());
+  helpdesk::rpc::Component* components[] = {auth->get(), audit->get(),
+                                            tickets->get()};
+  auto server = helpdesk::bench::BenchServer(
+      components, (*auth)->token_resolver(), kToken, internal);
+  if (!helpdesk::rpc::StartAll(components).ok()) return 1;
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
   const int threads = absl::GetFlag(FLAGS_threads);
   const auto channels = helpdesk::bench::DistinctChannels(target, threads);
   const std::string admin =
@@ -208,8 +205,7 @@ int main(int argc, char** argv) {
       return stubs[t]->CreateTicket(&context, create, &response).ok();
     });
   }
-  (*tickets)->StopBackgroundWork();
-  (*auth)->StopBackgroundWork();
-  (*server)->Shutdown(absl::Seconds(1));
+  helpdesk::rpc::StopAll(components);
+  server->Shutdown(absl::Seconds(1));
   return 0;
 }
