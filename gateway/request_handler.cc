@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -27,7 +26,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "libs/auth/principal.h"
 #include "libs/log/log.h"
-#include "libs/rpc/request_log_interceptor.h"
+#include "libs/rpc/request_id.h"
 
 namespace helpdesk::gateway {
 namespace {
@@ -37,24 +36,6 @@ using ::google::protobuf::Message;
 constexpr char kJson[] = "application/json";
 constexpr char kHealthzPath[] = "/healthz";
 constexpr char kReadyzPath[] = "/readyz";
-constexpr size_t kMaxRequestIdLength = 64;
-
-// The same rule as the backends' request-log interceptor: short printable
-// ASCII, so it can go into logs as is.
-bool IsAcceptableRequestId(absl::string_view id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-std::string NewRequestId() {
-  thread_local absl::BitGen bits;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
-                         absl::Uniform<uint64_t>(bits));
-}
-
 // gRPC metadata values must be printable ASCII.
 bool IsMetadataSafe(absl::string_view value) {
   for (char c : value) {
@@ -274,10 +255,7 @@ void RequestHandler::Handle(HttpRequest request,
   exchange->method = request.method;
   exchange->start = absl::Now();
   std::optional<absl::string_view> incoming_id = request.Header("x-request-id");
-  exchange->request_id =
-      incoming_id.has_value() && IsAcceptableRequestId(*incoming_id)
-          ? std::string(*incoming_id)
-          : NewRequestId();
+  exchange->request_id = rpc::RequestIdOrNew(incoming_id.value_or(""));
   if (std::optional<absl::string_view> origin = request.Header("origin")) {
     exchange->origin = std::string(*origin);
   }

@@ -2,37 +2,20 @@
 
 #include <string>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "libs/log/log.h"
+#include "libs/rpc/request_id.h"
 
 namespace helpdesk::rpc {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
-
-constexpr size_t kMaxRequestIdLength = 64;
-
-std::string NewRequestId() {
-  thread_local absl::BitGen bits;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
-                         absl::Uniform<uint64_t>(bits));
-}
-
-// Accepts a caller's id only if it is short printable ASCII, so it can go
-// into logs as is.
-bool IsAcceptableRequestId(grpc::string_ref id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
 
 class RequestLogInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -45,11 +28,10 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* metadata = methods->GetRecvInitialMetadata();
       auto it = metadata->find(kRequestIdKey);
-      if (it != metadata->end() && IsAcceptableRequestId(it->second)) {
-        request_id_.assign(it->second.data(), it->second.size());
-      } else {
-        request_id_ = NewRequestId();
-      }
+      request_id_ = RequestIdOrNew(
+          it == metadata->end()
+              ? absl::string_view()
+              : absl::string_view(it->second.data(), it->second.size()));
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
@@ -121,8 +103,9 @@ RequestLogInterceptorFactory::CreateServerInterceptor(
 std::string RequestId(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kRequestIdKey);
-  if (it == metadata.end() || !IsAcceptableRequestId(it->second)) return "";
-  return std::string(it->second.data(), it->second.size());
+  if (it == metadata.end()) return "";
+  const absl::string_view id(it->second.data(), it->second.size());
+  return IsAcceptableRequestId(id) ? std::string(id) : "";
 }
 
 }  // namespace helpdesk::rpc

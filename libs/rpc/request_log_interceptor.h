@@ -5,16 +5,13 @@
 
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "libs/rpc/request_id.h"  // IWYU pragma: export
 
 namespace helpdesk::rpc {
 
-// Metadata key of the request id that ties log lines of one request across
-// services. Clients may send one; otherwise the first server makes one. The
-// server echoes it in its initial metadata.
-inline constexpr char kRequestIdKey[] = "x-request-id";
-
 // Installs one structured log line per RPC (method, status code, duration,
-// request id, peer) and the request id echo described above. Thread-safe;
+// request id, peer) and the request id (request_id.h): the caller's if
+// acceptable, else a new one, echoed in the initial metadata. Thread-safe;
 // one interceptor per call.
 class RequestLogInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {

@@ -83,9 +83,7 @@ AuditServiceImpl::AuditServiceImpl(AuditStore* store, const Clock* clock,
 grpc::Status AuditServiceImpl::RecordAuditEvent(
     grpc::ServerContext* context, const v1::RecordAuditEventRequest* request,
     v1::AuditEvent* response) {
-  absl::StatusOr<v1::AuditEvent> event = DoRecord(*context, *request);
-  if (event.ok()) *response = *std::move(event);
-  return rpc::ToGrpcStatus(event.status(), context);
+  return rpc::Reply(context, DoRecord(*context, *request), response);
 }
 
 absl::StatusOr<v1::AuditEvent> AuditServiceImpl::DoRecord(
@@ -128,9 +126,7 @@ absl::StatusOr<v1::AuditEvent> AuditServiceImpl::DoRecord(
 grpc::Status AuditServiceImpl::ListAuditEvents(
     grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
     v1::ListAuditEventsResponse* response) {
-  absl::StatusOr<v1::ListAuditEventsResponse> list = DoList(*context, *request);
-  if (list.ok()) *response = *std::move(list);
-  return rpc::ToGrpcStatus(list.status(), context);
+  return rpc::Reply(context, DoList(*context, *request), response);
 }
 
 absl::StatusOr<v1::ListAuditEventsResponse> AuditServiceImpl::DoList(

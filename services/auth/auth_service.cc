@@ -112,9 +112,7 @@ void AuthServiceImpl::NotifyRelay() {
 grpc::Status AuthServiceImpl::Register(grpc::ServerContext* context,
                                        const v1::RegisterRequest* request,
                                        v1::User* response) {
-  absl::StatusOr<User> user = DoRegister(*context, *request);
-  if (user.ok()) *response = *std::move(user);
-  return rpc::ToGrpcStatus(user.status(), context);
+  return rpc::Reply(context, DoRegister(*context, *request), response);
 }
 
 absl::StatusOr<User> AuthServiceImpl::DoRegister(
@@ -145,9 +143,7 @@ absl::StatusOr<User> AuthServiceImpl::DoRegister(
 grpc::Status AuthServiceImpl::Login(grpc::ServerContext* context,
                                     const v1::LoginRequest* request,
                                     v1::LoginResponse* response) {
-  absl::StatusOr<v1::LoginResponse> login = DoLogin(*context, *request);
-  if (login.ok()) *response = *std::move(login);
-  return rpc::ToGrpcStatus(login.status(), context);
+  return rpc::Reply(context, DoLogin(*context, *request), response);
 }
 
 absl::StatusOr<v1::LoginResponse> AuthServiceImpl::DoLogin(
@@ -248,9 +244,7 @@ grpc::Status AuthServiceImpl::GetCurrentUser(
 grpc::Status AuthServiceImpl::ListUsers(grpc::ServerContext* context,
                                         const v1::ListUsersRequest* request,
                                         v1::ListUsersResponse* response) {
-  absl::StatusOr<v1::ListUsersResponse> list = DoListUsers(*context, *request);
-  if (list.ok()) *response = *std::move(list);
-  return rpc::ToGrpcStatus(list.status(), context);
+  return rpc::Reply(context, DoListUsers(*context, *request), response);
 }
 
 absl::StatusOr<v1::ListUsersResponse> AuthServiceImpl::DoListUsers(

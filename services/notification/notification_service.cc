@@ -81,9 +81,7 @@ NotificationServiceImpl::NotificationServiceImpl(
 grpc::Status NotificationServiceImpl::ListNotifications(
     grpc::ServerContext* context, const ListNotificationsRequest* request,
     ListNotificationsResponse* response) {
-  absl::StatusOr<ListNotificationsResponse> list = DoList(*context, *request);
-  if (list.ok()) *response = *std::move(list);
-  return rpc::ToGrpcStatus(list.status(), context);
+  return rpc::Reply(context, DoList(*context, *request), response);
 }
 
 absl::StatusOr<ListNotificationsResponse> NotificationServiceImpl::DoList(
@@ -131,17 +129,13 @@ grpc::Status NotificationServiceImpl::GetUnreadCount(
 grpc::Status NotificationServiceImpl::MarkNotificationRead(
     grpc::ServerContext* context, const MarkNotificationReadRequest* request,
     Notification* response) {
-  absl::StatusOr<Notification> marked = DoMark(*context, request->id(), true);
-  if (marked.ok()) *response = *std::move(marked);
-  return rpc::ToGrpcStatus(marked.status(), context);
+  return rpc::Reply(context, DoMark(*context, request->id(), true), response);
 }
 
 grpc::Status NotificationServiceImpl::MarkNotificationUnread(
     grpc::ServerContext* context, const MarkNotificationUnreadRequest* request,
     Notification* response) {
-  absl::StatusOr<Notification> marked = DoMark(*context, request->id(), false);
-  if (marked.ok()) *response = *std::move(marked);
-  return rpc::ToGrpcStatus(marked.status(), context);
+  return rpc::Reply(context, DoMark(*context, request->id(), false), response);
 }
 
 absl::StatusOr<Notification> NotificationServiceImpl::DoMark(
@@ -160,9 +154,7 @@ grpc::Status NotificationServiceImpl::MarkAllNotificationsRead(
     grpc::ServerContext* context,
     const MarkAllNotificationsReadRequest* /*request*/,
     MarkAllNotificationsReadResponse* response) {
-  absl::StatusOr<MarkAllNotificationsReadResponse> marked = DoMarkAll(*context);
-  if (marked.ok()) *response = *std::move(marked);
-  return rpc::ToGrpcStatus(marked.status(), context);
+  return rpc::Reply(context, DoMarkAll(*context), response);
 }
 
 absl::StatusOr<MarkAllNotificationsReadResponse>
@@ -181,9 +173,7 @@ NotificationServiceImpl::DoMarkAll(grpc::ServerContext& context) {
 grpc::Status NotificationServiceImpl::CreateNotification(
     grpc::ServerContext* context, const CreateNotificationRequest* request,
     Notification* response) {
-  absl::StatusOr<Notification> created = DoCreate(*context, *request);
-  if (created.ok()) *response = *std::move(created);
-  return rpc::ToGrpcStatus(created.status(), context);
+  return rpc::Reply(context, DoCreate(*context, *request), response);
 }
 
 absl::StatusOr<Notification> NotificationServiceImpl::DoCreate(
