@@ -38,8 +38,9 @@ struct HelpdeskdOptions {
 // fan-out, escalation sweeps — runs end to end in this process. Every call
 // from one service to another (user lookups, audit history, outbox
 // deliveries, the job workers' and the escalation scheduler's calls) goes
-// over loopback TCP to the same gRPC port (see helpdeskd.cc for why not
-// in-process). A service credential is generated in memory at start;
+// to the same gRPC server over an abstract Unix socket it also listens on
+// (rpc::NewLocalAddress; see helpdeskd.cc for why not the in-process
+// channel). A service credential is generated in memory at start;
 // callers' tokens are resolved straight from the auth store. Thread-safe
 // after Start().
 class Helpdeskd final {
