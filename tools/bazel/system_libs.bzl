@@ -1,7 +1,10 @@
 """Exposes Debian's system libraries to Bazel as one external repository.
 
 Each entry of `pkg_config` becomes `@<repo>//:<name>`, a cc_library whose
-compile and link flags come from `pkg-config`; each entry of `plain` is a
+compile and link flags come from `pkg-config`: its -D flags become
+`defines`, its -I directories are linked into the repository and exported
+as `includes` (with their headers, so sandboxed actions see them), the rest
+become `linkopts`. Each entry of `plain` is a
 library Debian ships without a .pc file, given as raw link options. The
 rule also symlinks Debian's `protoc` and `grpc_cpp_plugin` so that proto
 generation uses the same versions as the linked libraries, and so that a
@@ -30,11 +33,20 @@ def _system_libraries_impl(ctx):
     ]
     for name, modules in ctx.attr.pkg_config.items():
         copts, linkopts = _pkg_config(ctx, modules)
-        build.append("cc_library(name = \"%s\", defines = %s, linkopts = %s)\n" % (
-            name,
-            _starlark_list([c[2:] for c in copts if c.startswith("-D")]),
-            _starlark_list(linkopts),
-        ))
+        includes = []
+        for i, flag in enumerate([c for c in copts if c.startswith("-I")]):
+            local = "include/%s/%d" % (name, i)
+            ctx.symlink(flag[2:], local)
+            includes.append(local)
+        build.append(
+            "cc_library(name = \"%s\", defines = %s, includes = %s, hdrs = glob(%s), linkopts = %s)\n" % (
+                name,
+                _starlark_list([c[2:] for c in copts if c.startswith("-D")]),
+                _starlark_list(includes),
+                _starlark_list([i + "/**/*.h" for i in includes]),
+                _starlark_list(linkopts),
+            ),
+        )
     for name, linkopts in ctx.attr.plain.items():
         build.append("cc_library(name = \"%s\", linkopts = %s)\n" % (
             name,
