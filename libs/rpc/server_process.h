@@ -15,7 +15,7 @@ void ParseServerCommandLine(int argc, char** argv, absl::string_view usage);
 // Process-wide settings every server binary applies first thing in main(),
 // before any thread starts:
 //  - SIGINT/SIGTERM blocked in every thread (see BlockShutdownSignals), so
-//    that ServeUntilShutdownSignal receives them;
+//    that ServiceMain (and helpdeskd's main) receive them;
 //  - Abseil's mutex deadlock detection off. Debian builds Abseil without
 //    NDEBUG, which leaves it on: every Mutex acquisition then updates a
 //    process-wide lock graph under a global lock (seen at several percent of

@@ -53,7 +53,7 @@ struct JobWorkerPoolOptions {
 //     IsPermanentFailure), or
 //     the job's last attempt
 //   other error                 → QUEUED again after RetryPolicy's backoff
-//                                 (full jitter), with last_error
+//                                 (equal jitter), with last_error
 //
 // Wake-up: Notify() (after an enqueue or a retry) wakes one idle worker at
 // once; a worker whose claim came back full wakes another and claims
