@@ -94,7 +94,8 @@ class TicketStore final {
   absl::StatusOr<std::vector<TicketRecord>> List(const TicketFilter& filter,
                                                  int64_t before_id, int limit);
   // How many tickets match: exact from maintained counters, or for a search
-  // counted up to 1 000 matches.
+  // the matches counted up to 1 000 (kMaxCountedMatches in
+  // ticket_queries.cc), so 1 000 means "at least 1 000".
   absl::StatusOr<int64_t> Count(const TicketFilter& filter);
 
   // Loads the ticket, lets `mutate` change it (or refuse with an error, or

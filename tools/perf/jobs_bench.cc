@@ -1,6 +1,6 @@
 // Benchmarks the job pipeline end to end, in-process over gRPC (auth,
 // audit, ticket, notification and jobs on one server, as in helpdeskd; peers
-// over the server's in-process channel, where helpdeskd uses loopback TCP):
+// over an abstract Unix socket of that server, as in helpdeskd):
 //   1. drain: N ticket.status_changed jobs enqueued through EnqueueJob while
 //      the workers are stopped, then the time from starting the workers
 //      until every notification is stored (per worker count);
