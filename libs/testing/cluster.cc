@@ -101,46 +101,39 @@ rpc::Component* Cluster::Get(Service service) {
 }
 
 absl::Status Cluster::Create(Service service) {
+  // A component's options as given, in the cluster's data dir, with its
+  // credential.
+  auto own = [this](auto options) {
+    options.data_dir = data_dir_;
+    options.service_token = kClusterServiceToken;
+    return options;
+  };
   switch (service) {
     case Service::kAuth: {
-      auth::AuthComponentOptions options = options_.auth;
-      options.data_dir = data_dir_;
-      options.service_token = kClusterServiceToken;
-      ASSIGN_OR_RETURN(auth_,
-                       auth::AuthComponent::Create(options, clock_, peers_));
+      ASSIGN_OR_RETURN(auth_, auth::AuthComponent::Create(own(options_.auth),
+                                                          clock_, peers_));
       return absl::OkStatus();
     }
     case Service::kAudit: {
-      audit::AuditComponentOptions options = options_.audit;
-      options.data_dir = data_dir_;
-      options.service_token = kClusterServiceToken;
-      ASSIGN_OR_RETURN(audit_, audit::AuditComponent::Create(options, clock_));
+      ASSIGN_OR_RETURN(
+          audit_, audit::AuditComponent::Create(own(options_.audit), clock_));
       return absl::OkStatus();
     }
     case Service::kTicket: {
-      ticket::TicketComponentOptions options = options_.ticket;
-      options.data_dir = data_dir_;
-      options.service_token = kClusterServiceToken;
-      ASSIGN_OR_RETURN(
-          ticket_, ticket::TicketComponent::Create(options, clock_, peers_));
+      ASSIGN_OR_RETURN(ticket_, ticket::TicketComponent::Create(
+                                    own(options_.ticket), clock_, peers_));
       return absl::OkStatus();
     }
     case Service::kNotification: {
-      notification::NotificationComponentOptions options =
-          options_.notification;
-      options.data_dir = data_dir_;
-      options.service_token = kClusterServiceToken;
-      ASSIGN_OR_RETURN(notification_,
-                       notification::NotificationComponent::Create(
-                           options, clock_, auth_->token_resolver()));
+      ASSIGN_OR_RETURN(
+          notification_,
+          notification::NotificationComponent::Create(
+              own(options_.notification), clock_, auth_->token_resolver()));
       return absl::OkStatus();
     }
     case Service::kJobs: {
-      jobs::JobsComponentOptions options = options_.jobs;
-      options.data_dir = data_dir_;
-      options.service_token = kClusterServiceToken;
-      ASSIGN_OR_RETURN(jobs_,
-                       jobs::JobsComponent::Create(options, clock_, peers_));
+      ASSIGN_OR_RETURN(jobs_, jobs::JobsComponent::Create(own(options_.jobs),
+                                                          clock_, peers_));
       return absl::OkStatus();
     }
   }
