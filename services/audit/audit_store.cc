@@ -13,7 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "libs/db/database.h"
-#include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/status/status_macros.h"
 #include "services/audit/audit_chain.h"
 #include "services/audit/migrations.h"
@@ -112,23 +112,12 @@ int BindFilter(SQLite::Statement& query, const EventFilter& filter) {
   return index;
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(
-    const std::string& path, int readers) {
-  ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, AuditMigrations()));
-  ASSIGN_OR_RETURN(auto checkpointer,
-                   db::Checkpointer::Start(writer.get(), path));
-  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<AuditStore>(new AuditStore(
-      std::move(writer), std::move(checkpointer), std::move(pool)));
-}
-
-absl::StatusOr<StoredEvent> AuditStore::AppendLocked(const NewEvent& event,
-                                                     absl::Time now,
-                                                     bool* created) {
+// Appends `event` on `writer` (inside a write transaction) unless its key
+// is recorded already; see AuditStore::Record.
+absl::StatusOr<StoredEvent> Append(db::Database& writer, const NewEvent& event,
+                                   absl::Time now, bool* created) {
   ASSIGN_OR_RETURN(SQLite::Statement * existing,
-                   writer_->Prepare(kSelectByKeySql));
+                   writer.Prepare(kSelectByKeySql));
   existing->bind(1, event.event_key);
   if (existing->executeStep()) {
     StoredEvent stored = ReadEvent(*existing);
@@ -138,7 +127,7 @@ absl::StatusOr<StoredEvent> AuditStore::AppendLocked(const NewEvent& event,
   }
   existing->reset();
 
-  ASSIGN_OR_RETURN(SQLite::Statement * head, writer_->Prepare(kSelectHeadSql));
+  ASSIGN_OR_RETURN(SQLite::Statement * head, writer.Prepare(kSelectHeadSql));
   StoredEvent stored;
   std::string previous = GenesisHash();
   if (head->executeStep()) {
@@ -159,7 +148,7 @@ absl::StatusOr<StoredEvent> AuditStore::AppendLocked(const NewEvent& event,
   stored.content_hash = ContentHash(stored);
   stored.chain_hash = ChainHash(previous, stored.content_hash);
 
-  ASSIGN_OR_RETURN(SQLite::Statement * insert, writer_->Prepare(kInsertSql));
+  ASSIGN_OR_RETURN(SQLite::Statement * insert, writer.Prepare(kInsertSql));
   insert->bind(1, stored.id);
   insert->bind(2, stored.event_key);
   insert->bind(3, stored.actor_id);
@@ -177,12 +166,23 @@ absl::StatusOr<StoredEvent> AuditStore::AppendLocked(const NewEvent& event,
   return stored;
 }
 
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(
+    const std::string& path, int readers) {
+  db::StoreOptions options;
+  options.path = path;
+  options.migrations = AuditMigrations();
+  options.readers = readers;
+  ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
+  return std::unique_ptr<AuditStore>(new AuditStore(std::move(store)));
+}
+
 absl::StatusOr<StoredEvent> AuditStore::Record(const NewEvent& event,
                                                absl::Time now, bool* created) {
-  absl::MutexLock lock(&write_mu_);
   StoredEvent stored;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(stored, AppendLocked(event, now, created));
+  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+    ASSIGN_OR_RETURN(stored, Append(writer, event, now, created));
     return absl::OkStatus();
   }));
   return stored;
@@ -190,10 +190,9 @@ absl::StatusOr<StoredEvent> AuditStore::Record(const NewEvent& event,
 
 absl::Status AuditStore::RecordBatch(absl::Span<const NewEvent> events,
                                      absl::Time now) {
-  absl::MutexLock lock(&write_mu_);
-  return writer_->InTransaction([&]() -> absl::Status {
+  return store_->Write([&](db::Database& writer) -> absl::Status {
     for (const NewEvent& event : events) {
-      RETURN_IF_ERROR(AppendLocked(event, now, nullptr).status());
+      RETURN_IF_ERROR(Append(writer, event, now, nullptr).status());
     }
     return absl::OkStatus();
   });
@@ -202,41 +201,40 @@ absl::Status AuditStore::RecordBatch(absl::Span<const NewEvent> events,
 absl::StatusOr<std::vector<StoredEvent>> AuditStore::List(
     const EventFilter& filter, const std::optional<EventCursor>& after,
     int limit) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::vector<StoredEvent>> {
+  std::vector<StoredEvent> events;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader->Prepare(ListSql(filter, after.has_value())));
+                     reader.Prepare(ListSql(filter, after.has_value())));
     int index = BindFilter(*query, filter);
     if (after) {
       query->bind(index++, absl::ToUnixMicros(after->create_time));
       query->bind(index++, after->id);
     }
     query->bind(index, limit);
-    std::vector<StoredEvent> events;
     while (query->executeStep()) events.push_back(ReadEvent(*query));
-    return events;
-  });
+    return absl::OkStatus();
+  }));
+  return events;
 }
 
 absl::StatusOr<std::string> AuditStore::ExplainList(const EventFilter& filter) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::string> {
-    SQLite::Statement explain(reader->connection(),
+  std::string plan;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    SQLite::Statement explain(reader.connection(),
                               "EXPLAIN QUERY PLAN " + ListSql(filter, true));
-    std::string plan;
     while (explain.executeStep()) {
       absl::StrAppend(&plan, explain.getColumn(3).getString(), "\n");
     }
-    return plan;
-  });
+    return absl::OkStatus();
+  }));
+  return plan;
 }
 
 absl::StatusOr<ChainReport> AuditStore::VerifyChain() {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<ChainReport> {
-    // One read transaction: a consistent snapshot however long the walk.
-    SQLite::Statement query(reader->connection(), kSelectAllInOrderSql);
-    ChainReport report;
+  ChainReport report;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    // One statement: a consistent snapshot however long the walk.
+    SQLite::Statement query(reader.connection(), kSelectAllInOrderSql);
     std::string previous = GenesisHash();
     while (query.executeStep()) {
       const StoredEvent event = ReadEvent(query);
@@ -245,7 +243,7 @@ absl::StatusOr<ChainReport> AuditStore::VerifyChain() {
         report.ok = false;
         report.first_broken_event_id = event.id;
         report.problem = "the event's content does not match its hash (edited)";
-        return report;
+        return absl::OkStatus();
       }
       if (ChainHash(previous, event.content_hash) != event.chain_hash) {
         report.ok = false;
@@ -253,12 +251,13 @@ absl::StatusOr<ChainReport> AuditStore::VerifyChain() {
         report.problem =
             "the event does not follow its predecessor (an earlier event was "
             "removed or altered)";
-        return report;
+        return absl::OkStatus();
       }
       previous = event.chain_hash;
     }
-    return report;
-  });
+    return absl::OkStatus();
+  }));
+  return report;
 }
 
 }  // namespace helpdesk::audit

@@ -7,14 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "libs/db/checkpointer.h"
-#include "libs/db/database.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "services/audit/audit_chain.h"
 
 namespace helpdesk::audit {
@@ -54,12 +51,12 @@ struct ChainReport {
   std::string problem;
 };
 
-// Every SQL statement of the audit service. Appends are serialised on a
-// writer connection behind a mutex (each append reads the chain head and
-// extends it in one transaction); lists and chain verification run in
-// parallel on a pool of read-only connections, so a long verification
-// blocks neither recording nor listing (WAL). A read sees every append
-// committed before it starts. Thread-safe.
+// Every SQL statement of the audit service, on a db::Store. Appends are
+// serialised writes (each reads the chain head and extends it in one
+// transaction); lists and chain verification are reads, in parallel on the
+// store's readers, so a long verification blocks neither recording nor
+// listing. A read sees every append committed before it starts.
+// Thread-safe.
 class AuditStore final {
  public:
   // Opens (creating and migrating) the file, then `readers` read-only
@@ -89,23 +86,11 @@ class AuditStore final {
   absl::StatusOr<ChainReport> VerifyChain();
 
  private:
-  AuditStore(std::unique_ptr<db::Database> writer,
-             std::unique_ptr<db::Checkpointer> checkpointer,
-             std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)),
-        checkpointer_(std::move(checkpointer)),
-        readers_(std::move(readers)) {}
+  explicit AuditStore(std::unique_ptr<db::Store> store)
+      : store_(std::move(store)) {}
 
-  absl::StatusOr<StoredEvent> AppendLocked(const NewEvent& event,
-                                           absl::Time now, bool* created)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-
-  absl::Mutex write_mu_;
-  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  // Checkpoints writer_'s WAL off the write path; stops before it closes.
-  const std::unique_ptr<db::Checkpointer> checkpointer_;
-  // Thread-safe itself; declared after writer_ so that it closes first.
-  const std::unique_ptr<db::ReaderPool> readers_;
+  // The writer, its checkpointer and the readers of the file.
+  const std::unique_ptr<db::Store> store_;
 };
 
 }  // namespace helpdesk::audit

@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "libs/clients/audit_client.h"
 #include "libs/db/database.h"
-#include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
 #include "services/auth/migrations.h"
@@ -97,19 +97,11 @@ absl::StatusOr<UserRecord> QueryOneUser(db::Database& db, const char* sql,
   });
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(
-    const std::string& path, int readers) {
-  ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, AuthMigrations()));
-  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<AuthStore>(
-      new AuthStore(std::move(writer), std::move(pool)));
-}
-
-absl::StatusOr<UserRecord> AuthStore::InsertUserLocked(const UserRecord& user) {
-  ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                   writer_->Prepare(kInsertUserSql));
+// Inserts `user` on `writer` (id assigned); ALREADY_EXISTS (thrown, see
+// db::Guard) when the email is taken.
+absl::StatusOr<UserRecord> InsertUser(db::Database& writer,
+                                      const UserRecord& user) {
+  ASSIGN_OR_RETURN(SQLite::Statement * insert, writer.Prepare(kInsertUserSql));
   insert->bind(1, user.email);
   insert->bind(2, user.name);
   insert->bind(3, static_cast<int>(user.role));
@@ -117,20 +109,32 @@ absl::StatusOr<UserRecord> AuthStore::InsertUserLocked(const UserRecord& user) {
   insert->bind(5, absl::ToUnixMicros(user.create_time));
   insert->exec();
   UserRecord stored = user;
-  stored.id = writer_->connection().getLastInsertRowid();
+  stored.id = writer.connection().getLastInsertRowid();
   return stored;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(
+    const std::string& path, int readers) {
+  db::StoreOptions options;
+  options.path = path;
+  options.migrations = AuthMigrations();
+  options.readers = readers;
+  ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
+  return std::unique_ptr<AuthStore>(new AuthStore(std::move(store)));
 }
 
 absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
                                                  AuditPayloadFn audit) {
-  absl::MutexLock lock(&write_mu_);
   UserRecord stored;
-  absl::Status status = writer_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(stored, InsertUserLocked(user));
-    return outbox::Enqueue(*writer_, clients::kAuditDestination, audit(stored),
-                           user.create_time)
-        .status();
-  });
+  absl::Status status =
+      store_->Write([&](db::Database& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(stored, InsertUser(writer, user));
+        return outbox::Enqueue(writer, clients::kAuditDestination,
+                               audit(stored), user.create_time)
+            .status();
+      });
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError("that email is already registered");
   }
@@ -139,9 +143,8 @@ absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
 }
 
 absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
-  absl::MutexLock lock(&write_mu_);
-  absl::Status status = db::Guard(
-      [&]() -> absl::Status { return InsertUserLocked(user).status(); });
+  absl::Status status = store_->WriteAutocommit(
+      [&](db::Database& writer) { return InsertUser(writer, user).status(); });
   if (absl::IsAlreadyExists(status)) return false;
   RETURN_IF_ERROR(status);
   return true;
@@ -149,13 +152,22 @@ absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
 
 absl::StatusOr<UserRecord> AuthStore::FindUserByEmail(absl::string_view email) {
   if (email.empty()) return absl::NotFoundError("no such user");
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return QueryOneUser(*reader, kSelectUserByEmailSql, 0, email);
+  UserRecord user;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(user,
+                     QueryOneUser(reader, kSelectUserByEmailSql, 0, email));
+    return absl::OkStatus();
+  }));
+  return user;
 }
 
 absl::StatusOr<UserRecord> AuthStore::GetUser(int64_t id) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return QueryOneUser(*reader, kSelectUserByIdSql, id, "");
+  UserRecord user;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(user, QueryOneUser(reader, kSelectUserByIdSql, id, ""));
+    return absl::OkStatus();
+  }));
+  return user;
 }
 
 absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
@@ -172,35 +184,35 @@ absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
       "SELECT id, email, name, role, password_hash, create_time FROM users "
       "WHERE id IN (",
       placeholders, ") ORDER BY id");
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::vector<UserRecord>> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, reader->Prepare(sql));
+  std::vector<UserRecord> users;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * query, reader.Prepare(sql));
     for (size_t i = 0; i < ids.size(); ++i) {
       query->bind(static_cast<int>(i) + 1, ids[i]);
     }
-    std::vector<UserRecord> users;
     while (query->executeStep()) users.push_back(ReadUser(*query));
-    return users;
-  });
+    return absl::OkStatus();
+  }));
+  return users;
 }
 
 absl::StatusOr<std::vector<UserRecord>> AuthStore::ListUsers(Role role,
                                                              int64_t after_id,
                                                              int limit) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::vector<UserRecord>> {
+  std::vector<UserRecord> users;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
     const bool by_role = role != ::helpdesk::auth::v1::User::ROLE_UNSPECIFIED;
     ASSIGN_OR_RETURN(
         SQLite::Statement * query,
-        reader->Prepare(by_role ? kListUsersByRoleSql : kListUsersSql));
+        reader.Prepare(by_role ? kListUsersByRoleSql : kListUsersSql));
     int index = 1;
     if (by_role) query->bind(index++, static_cast<int>(role));
     query->bind(index++, after_id);
     query->bind(index++, limit);
-    std::vector<UserRecord> users;
     while (query->executeStep()) users.push_back(ReadUser(*query));
-    return users;
-  });
+    return absl::OkStatus();
+  }));
+  return users;
 }
 
 absl::Status AuthStore::StartSession(
@@ -208,30 +220,29 @@ absl::Status AuthStore::StartSession(
     const std::optional<std::string>& new_password_hash,
     const std::optional<std::string>& revoke_digest,
     const std::string& audit_payload) {
-  absl::MutexLock lock(&write_mu_);
-  return writer_->InTransaction([&]() -> absl::Status {
+  return store_->Write([&](db::Database& writer) -> absl::Status {
     if (revoke_digest) {
       ASSIGN_OR_RETURN(SQLite::Statement * revoke,
-                       writer_->Prepare(kDeleteSessionSql));
+                       writer.Prepare(kDeleteSessionSql));
       BindBlob(*revoke, 1, *revoke_digest);
       revoke->exec();
     }
     if (new_password_hash) {
       ASSIGN_OR_RETURN(SQLite::Statement * rehash,
-                       writer_->Prepare(kUpdatePasswordHashSql));
+                       writer.Prepare(kUpdatePasswordHashSql));
       rehash->bind(1, *new_password_hash);
       rehash->bind(2, session.user_id);
       rehash->exec();
     }
     ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     writer_->Prepare(kInsertSessionSql));
+                     writer.Prepare(kInsertSessionSql));
     BindBlob(*insert, 1, session.token_digest);
     insert->bind(2, session.user_id);
     insert->bind(3, absl::ToUnixMicros(session.now));
     insert->bind(4, absl::ToUnixMicros(session.now));
     insert->bind(5, absl::ToUnixMicros(session.absolute_expire_time));
     insert->exec();
-    return outbox::Enqueue(*writer_, clients::kAuditDestination, audit_payload,
+    return outbox::Enqueue(writer, clients::kAuditDestination, audit_payload,
                            session.now)
         .status();
   });
@@ -243,21 +254,18 @@ absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
   ResolvedSession session;
   absl::Time last_seen;
   absl::Time absolute_expire;
-  {
-    db::ReaderPool::Lease reader = readers_->Acquire();
-    RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
-      ASSIGN_OR_RETURN(SQLite::Statement * query,
-                       reader->Prepare(kSelectSessionSql));
-      BindBlob(*query, 1, token_digest);
-      if (!query->executeStep()) return Unauthenticated();
-      session.principal.user_id = query->getColumn(0).getInt64();
-      session.principal.role = static_cast<Role>(query->getColumn(1).getInt());
-      last_seen = absl::FromUnixMicros(query->getColumn(2).getInt64());
-      absolute_expire = absl::FromUnixMicros(query->getColumn(3).getInt64());
-      query->reset();
-      return absl::OkStatus();
-    }));
-  }
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * query,
+                     reader.Prepare(kSelectSessionSql));
+    BindBlob(*query, 1, token_digest);
+    if (!query->executeStep()) return Unauthenticated();
+    session.principal.user_id = query->getColumn(0).getInt64();
+    session.principal.role = static_cast<Role>(query->getColumn(1).getInt());
+    last_seen = absl::FromUnixMicros(query->getColumn(2).getInt64());
+    absolute_expire = absl::FromUnixMicros(query->getColumn(3).getInt64());
+    query->reset();
+    return absl::OkStatus();
+  }));
   if (now >= absolute_expire || now >= last_seen + policy.idle_timeout) {
     return Unauthenticated();
   }
@@ -265,15 +273,15 @@ absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
   if (now - last_seen >= policy.touch_interval) {
     // A session ended since the read above is touched in vain (no row):
     // this resolve then counts as having come just before the end.
-    absl::MutexLock lock(&write_mu_);
-    RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
-      ASSIGN_OR_RETURN(SQLite::Statement * touch,
-                       writer_->Prepare(kTouchSessionSql));
-      touch->bind(1, absl::ToUnixMicros(now));
-      BindBlob(*touch, 2, token_digest);
-      touch->exec();
-      return absl::OkStatus();
-    }));
+    RETURN_IF_ERROR(
+        store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
+          ASSIGN_OR_RETURN(SQLite::Statement * touch,
+                           writer.Prepare(kTouchSessionSql));
+          touch->bind(1, absl::ToUnixMicros(now));
+          BindBlob(*touch, 2, token_digest);
+          touch->exec();
+          return absl::OkStatus();
+        }));
     seen = now;
   }
   session.expire_time = std::min(absolute_expire, seen + policy.idle_timeout);
@@ -283,39 +291,42 @@ absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
 absl::StatusOr<UserRecord> AuthStore::EndSession(absl::string_view token_digest,
                                                  absl::Time now,
                                                  AuditPayloadFn audit) {
-  absl::MutexLock lock(&write_mu_);
   UserRecord user;
-  absl::Status status = writer_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * find,
-                     writer_->Prepare(kSelectSessionUserSql));
-    BindBlob(*find, 1, token_digest);
-    if (!find->executeStep()) return Unauthenticated();
-    const int64_t user_id = find->getColumn(0).getInt64();
-    find->reset();
-    ASSIGN_OR_RETURN(user,
-                     QueryOneUser(*writer_, kSelectUserByIdSql, user_id, ""));
-    ASSIGN_OR_RETURN(SQLite::Statement * remove,
-                     writer_->Prepare(kDeleteSessionSql));
-    BindBlob(*remove, 1, token_digest);
-    remove->exec();
-    return outbox::Enqueue(*writer_, clients::kAuditDestination, audit(user),
-                           now)
-        .status();
-  });
+  absl::Status status =
+      store_->Write([&](db::Database& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(SQLite::Statement * find,
+                         writer.Prepare(kSelectSessionUserSql));
+        BindBlob(*find, 1, token_digest);
+        if (!find->executeStep()) return Unauthenticated();
+        const int64_t user_id = find->getColumn(0).getInt64();
+        find->reset();
+        ASSIGN_OR_RETURN(user,
+                         QueryOneUser(writer, kSelectUserByIdSql, user_id, ""));
+        ASSIGN_OR_RETURN(SQLite::Statement * remove,
+                         writer.Prepare(kDeleteSessionSql));
+        BindBlob(*remove, 1, token_digest);
+        remove->exec();
+        return outbox::Enqueue(writer, clients::kAuditDestination, audit(user),
+                               now)
+            .status();
+      });
   RETURN_IF_ERROR(status);
   return user;
 }
 
 absl::StatusOr<int> AuthStore::PurgeExpiredSessions(
     absl::Time now, const SessionPolicy& policy) {
-  absl::MutexLock lock(&write_mu_);
-  return db::Guard([&]() -> absl::StatusOr<int> {
-    ASSIGN_OR_RETURN(SQLite::Statement * purge,
-                     writer_->Prepare(kPurgeSessionsSql));
-    purge->bind(1, absl::ToUnixMicros(now));
-    purge->bind(2, absl::ToUnixMicros(now - policy.idle_timeout));
-    return purge->exec();
-  });
+  int purged = 0;
+  RETURN_IF_ERROR(
+      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(SQLite::Statement * purge,
+                         writer.Prepare(kPurgeSessionsSql));
+        purge->bind(1, absl::ToUnixMicros(now));
+        purge->bind(2, absl::ToUnixMicros(now - policy.idle_timeout));
+        purged = purge->exec();
+        return absl::OkStatus();
+      }));
+  return purged;
 }
 
 }  // namespace helpdesk::auth

@@ -7,17 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libs/auth/principal.h"
-#include "libs/db/database.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 
 namespace helpdesk::auth {
 
@@ -58,11 +56,11 @@ using AuditPayloadFn = absl::FunctionRef<std::string(const UserRecord&)>;
 // events they emit, which go into the outbox in the same transaction as the
 // change. Errors are absl::Status (no exception leaves the store).
 //
-// Thread-safe. Changes are serialised on one writer connection behind a
-// mutex; the lookups (FindUserByEmail, GetUser, GetUsers, ListUsers and
-// ResolveSession's, which takes the writer only to record a session's use
-// every touch_interval) run in parallel on a pool of read-only connections
-// (WAL) and see every change committed before they start.
+// Thread-safe. Changes are serialised writes on a db::Store; the lookups
+// (FindUserByEmail, GetUser, GetUsers, ListUsers and ResolveSession's, which
+// writes only to record a session's use every touch_interval) are reads, in
+// parallel on the store's readers, and see every change committed before
+// they start.
 class AuthStore final {
  public:
   // Opens (creating and migrating) the file, then `readers` read-only
@@ -111,17 +109,11 @@ class AuthStore final {
                                            const SessionPolicy& policy);
 
  private:
-  AuthStore(std::unique_ptr<db::Database> writer,
-            std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  explicit AuthStore(std::unique_ptr<db::Store> store)
+      : store_(std::move(store)) {}
 
-  absl::StatusOr<UserRecord> InsertUserLocked(const UserRecord& user)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-
-  absl::Mutex write_mu_;
-  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  // Thread-safe itself; declared after writer_ so that it closes first.
-  const std::unique_ptr<db::ReaderPool> readers_;
+  // The writer, its checkpointer and the readers of the file.
+  const std::unique_ptr<db::Store> store_;
 };
 
 }  // namespace helpdesk::auth

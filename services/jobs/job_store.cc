@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/db/database.h"
+#include "libs/db/store.h"
 #include "libs/status/status_macros.h"
 #include "services/jobs/migrations.h"
 
@@ -141,19 +142,35 @@ std::vector<JobRecord> ReadAll(SQLite::Statement& query) {
   return jobs;
 }
 
+// The job `id`, read on `db` (the writer inside a write, or a reader);
+// NOT_FOUND when there is none.
+absl::StatusOr<JobRecord> SelectJob(db::Database& db, int64_t id) {
+  ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(kSelectJobSql));
+  query->bind(1, id);
+  if (!query->executeStep()) {
+    return absl::NotFoundError(absl::StrCat("job ", id, " does not exist"));
+  }
+  JobRecord job = ReadJob(*query);
+  query->reset();  // ends the read
+  return job;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(
     const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db,
-                   db::Database::Open(path, JobMigrations()));
-  return std::unique_ptr<JobStore>(new JobStore(std::move(db)));
+  db::StoreOptions options;
+  options.path = path;
+  options.migrations = JobMigrations();
+  ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
+  return std::unique_ptr<JobStore>(new JobStore(std::move(store)));
 }
 
 absl::StatusOr<EnqueueResult> JobStore::Enqueue(const JobRecord& job) {
-  absl::MutexLock lock(&mu_);
-  return db::Guard([&]() -> absl::StatusOr<EnqueueResult> {
-    ASSIGN_OR_RETURN(SQLite::Statement * insert, db_->Prepare(kInsertJobSql));
+  EnqueueResult result;
+  RETURN_IF_ERROR(store_->WriteAutocommit([&](db::Database& writer)
+                                              -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * insert, writer.Prepare(kInsertJobSql));
     insert->bind(1, job.type);
     insert->bind(2, job.max_attempts);
     insert->bind(3, Micros(job.run_time));
@@ -162,81 +179,79 @@ absl::StatusOr<EnqueueResult> JobStore::Enqueue(const JobRecord& job) {
     insert->bind(6, Micros(job.create_time));
     insert->bind(7, Micros(job.create_time));
     if (insert->executeStep()) {
-      EnqueueResult result{ReadJob(*insert), true};
+      result = EnqueueResult{ReadJob(*insert), true};
       insert->reset();
-      return result;
+      return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(SQLite::Statement * existing,
-                     db_->Prepare(kSelectByKeySql));
+                     writer.Prepare(kSelectByKeySql));
     existing->bind(1, job.dedupe_key);
     if (!existing->executeStep()) {
       return absl::InternalError("a conflicting job vanished");
     }
-    EnqueueResult result{ReadJob(*existing), false};
+    result = EnqueueResult{ReadJob(*existing), false};
     existing->reset();  // ends the read
-    return result;
-  });
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 absl::StatusOr<JobRecord> JobStore::Get(int64_t id) {
-  absl::MutexLock lock(&mu_);
-  return GetLocked(id);
-}
-
-absl::StatusOr<JobRecord> JobStore::GetLocked(int64_t id) {
-  return db::Guard([&]() -> absl::StatusOr<JobRecord> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kSelectJobSql));
-    query->bind(1, id);
-    if (!query->executeStep()) {
-      return absl::NotFoundError(absl::StrCat("job ", id, " does not exist"));
-    }
-    JobRecord job = ReadJob(*query);
-    query->reset();  // ends the read
-    return job;
-  });
+  JobRecord job;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(job, SelectJob(reader, id));
+    return absl::OkStatus();
+  }));
+  return job;
 }
 
 absl::StatusOr<std::vector<JobRecord>> JobStore::List(JobState state,
                                                       int64_t before_id,
                                                       int limit) {
   if (before_id <= 0) before_id = std::numeric_limits<int64_t>::max();
-  absl::MutexLock lock(&mu_);
-  return db::Guard([&]() -> absl::StatusOr<std::vector<JobRecord>> {
+  std::vector<JobRecord> jobs;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
     if (state == Job::STATE_UNSPECIFIED) {
-      ASSIGN_OR_RETURN(SQLite::Statement * query, db_->Prepare(kListJobsSql));
+      ASSIGN_OR_RETURN(SQLite::Statement * query, reader.Prepare(kListJobsSql));
       query->bind(1, before_id);
       query->bind(2, limit);
-      return ReadAll(*query);
+      jobs = ReadAll(*query);
+      return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     db_->Prepare(kListJobsInStateSql));
+                     reader.Prepare(kListJobsInStateSql));
     query->bind(1, static_cast<int>(state));
     query->bind(2, before_id);
     query->bind(3, limit);
-    return ReadAll(*query);
-  });
+    jobs = ReadAll(*query);
+    return absl::OkStatus();
+  }));
+  return jobs;
 }
 
 absl::StatusOr<std::vector<JobRecord>> JobStore::ClaimDue(
     absl::Time now, absl::Duration lease, absl::string_view owner, int limit) {
-  absl::MutexLock lock(&mu_);
-  return db::Guard([&]() -> absl::StatusOr<std::vector<JobRecord>> {
-    ASSIGN_OR_RETURN(SQLite::Statement * claim, db_->Prepare(kClaimDueSql));
-    claim->bind(1, Micros(now));
-    claim->bind(2, Micros(now + lease));
-    claim->bind(3, std::string(owner));
-    claim->bind(4, limit);
-    claim->bind(5, kLeaseExpiredError);
-    return ReadAll(*claim);
-  });
+  std::vector<JobRecord> claimed;
+  RETURN_IF_ERROR(
+      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(SQLite::Statement * claim,
+                         writer.Prepare(kClaimDueSql));
+        claim->bind(1, Micros(now));
+        claim->bind(2, Micros(now + lease));
+        claim->bind(3, std::string(owner));
+        claim->bind(4, limit);
+        claim->bind(5, kLeaseExpiredError);
+        claimed = ReadAll(*claim);
+        return absl::OkStatus();
+      }));
+  return claimed;
 }
 
 absl::StatusOr<int> JobStore::RecordOutcomes(
     const std::vector<AttemptOutcome>& outcomes, absl::Time now) {
   if (outcomes.empty()) return 0;
-  absl::MutexLock lock(&mu_);
   int applied = 0;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
     for (const AttemptOutcome& outcome : outcomes) {
       const char* sql = kSucceededSql;
       switch (outcome.kind) {
@@ -253,7 +268,7 @@ absl::StatusOr<int> JobStore::RecordOutcomes(
           sql = kReleaseSql;
           break;
       }
-      ASSIGN_OR_RETURN(SQLite::Statement * update, db_->Prepare(sql));
+      ASSIGN_OR_RETURN(SQLite::Statement * update, writer.Prepare(sql));
       update->bind(1, Micros(now));
       update->bind(2, outcome.id);
       update->bind(3, outcome.attempts);
@@ -272,52 +287,58 @@ absl::StatusOr<int> JobStore::RecordOutcomes(
 }
 
 absl::StatusOr<JobRecord> JobStore::Retry(int64_t id, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  return db::Guard([&]() -> absl::StatusOr<JobRecord> {
-    ASSIGN_OR_RETURN(SQLite::Statement * retry, db_->Prepare(kRetryDeadSql));
-    retry->bind(1, Micros(now));
-    retry->bind(2, id);
-    if (retry->executeStep()) {
-      JobRecord job = ReadJob(*retry);
-      retry->reset();
-      return job;
-    }
-    ASSIGN_OR_RETURN(JobRecord job, GetLocked(id));
-    return absl::FailedPreconditionError(
-        absl::StrCat("job ", id, " is ", Job::State_Name(job.state),
-                     "; only DEAD jobs can be retried"));
-  });
+  JobRecord job;
+  RETURN_IF_ERROR(
+      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(SQLite::Statement * retry,
+                         writer.Prepare(kRetryDeadSql));
+        retry->bind(1, Micros(now));
+        retry->bind(2, id);
+        if (retry->executeStep()) {
+          job = ReadJob(*retry);
+          retry->reset();
+          return absl::OkStatus();
+        }
+        ASSIGN_OR_RETURN(const JobRecord current, SelectJob(writer, id));
+        return absl::FailedPreconditionError(
+            absl::StrCat("job ", id, " is ", Job::State_Name(current.state),
+                         "; only DEAD jobs can be retried"));
+      }));
+  return job;
 }
 
 absl::StatusOr<int> JobStore::PruneSucceeded(absl::Time cutoff, int limit) {
-  absl::MutexLock lock(&mu_);
-  return db::Guard([&]() -> absl::StatusOr<int> {
-    ASSIGN_OR_RETURN(SQLite::Statement * prune, db_->Prepare(kPruneSql));
-    prune->bind(1, Micros(cutoff));
-    prune->bind(2, limit);
-    return prune->exec();
-  });
+  int pruned = 0;
+  RETURN_IF_ERROR(
+      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(SQLite::Statement * prune, writer.Prepare(kPruneSql));
+        prune->bind(1, Micros(cutoff));
+        prune->bind(2, limit);
+        pruned = prune->exec();
+        return absl::OkStatus();
+      }));
+  return pruned;
 }
 
 absl::StatusOr<std::string> JobStore::ExplainClaim() {
-  absl::MutexLock lock(&mu_);
-  return ExplainLocked(kClaimDueSql);
+  return Explain(kClaimDueSql);
 }
 
 absl::StatusOr<std::string> JobStore::ExplainList(JobState state) {
-  absl::MutexLock lock(&mu_);
-  return ExplainLocked(state == Job::STATE_UNSPECIFIED ? kListJobsSql
-                                                       : kListJobsInStateSql);
+  return Explain(state == Job::STATE_UNSPECIFIED ? kListJobsSql
+                                                 : kListJobsInStateSql);
 }
 
-absl::StatusOr<std::string> JobStore::ExplainLocked(absl::string_view sql) {
-  return db::Guard([&]() -> absl::StatusOr<std::string> {
-    SQLite::Statement explain(db_->connection(),
+absl::StatusOr<std::string> JobStore::Explain(absl::string_view sql) {
+  std::vector<std::string> steps;
+  // Planning is not writing, even for the claim's UPDATE: a reader will do.
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    SQLite::Statement explain(reader.connection(),
                               absl::StrCat("EXPLAIN QUERY PLAN ", sql));
-    std::vector<std::string> steps;
     while (explain.executeStep()) steps.push_back(explain.getColumn(3));
-    return absl::StrJoin(steps, "\n");
-  });
+    return absl::OkStatus();
+  }));
+  return absl::StrJoin(steps, "\n");
 }
 
 }  // namespace helpdesk::jobs

@@ -7,14 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "helpdesk/jobs/v1/jobs.pb.h"
-#include "libs/db/database.h"
+#include "libs/db/store.h"
 
 namespace helpdesk::jobs {
 
@@ -63,8 +61,11 @@ struct AttemptOutcome {
 
 // Every SQL statement of the jobs service: the queue (enqueue with dedupe,
 // claim with a lease, outcomes, retry of dead jobs, pruning) and the admin
-// listing. Errors are absl::Status. Thread-safe: one connection behind a
-// mutex; every method is one statement or one transaction.
+// listing. Errors are absl::Status. Thread-safe, on a db::Store: changes
+// (enqueue, claims, outcomes, retries, pruning) are serialised writes, each
+// one statement or one transaction; Get, List and the plans are reads, in
+// parallel on the store's readers, and see every change committed before
+// they start.
 class JobStore final {
  public:
   static absl::StatusOr<std::unique_ptr<JobStore>> Open(
@@ -115,15 +116,13 @@ class JobStore final {
   absl::StatusOr<std::string> ExplainList(JobState state);
 
  private:
-  explicit JobStore(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+  explicit JobStore(std::unique_ptr<db::Store> store)
+      : store_(std::move(store)) {}
 
-  absl::StatusOr<JobRecord> GetLocked(int64_t id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::string> ExplainLocked(absl::string_view sql)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> Explain(absl::string_view sql);
 
-  absl::Mutex mu_;
-  std::unique_ptr<db::Database> db_ ABSL_GUARDED_BY(mu_);
+  // The writer, its checkpointer and the readers of the file.
+  const std::unique_ptr<db::Store> store_;
 };
 
 }  // namespace helpdesk::jobs

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/db/database.h"
-#include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/status/status_macros.h"
 #include "services/notification/migrations.h"
 
@@ -99,22 +99,21 @@ absl::StatusOr<NotificationRecord> SelectOwned(db::Database& db,
 
 absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
     const std::string& path, int readers) {
-  ASSIGN_OR_RETURN(auto writer,
-                   db::Database::Open(path, NotificationMigrations()));
-  ASSIGN_OR_RETURN(auto checkpointer,
-                   db::Checkpointer::Start(writer.get(), path));
-  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<NotificationStore>(new NotificationStore(
-      std::move(writer), std::move(checkpointer), std::move(pool)));
+  db::StoreOptions options;
+  options.path = path;
+  options.migrations = NotificationMigrations();
+  options.readers = readers;
+  ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
+  return std::unique_ptr<NotificationStore>(
+      new NotificationStore(std::move(store)));
 }
 
 absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
     const NotificationRecord& notification) {
-  absl::MutexLock lock(&write_mu_);
   CreateResult result;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+  auto insert_or_find = [&](db::Database& writer) -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     writer_->Prepare(kInsertNotificationSql));
+                     writer.Prepare(kInsertNotificationSql));
     insert->bind(1, notification.user_id);
     insert->bind(2, notification.ticket_id);
     insert->bind(3, notification.subject);
@@ -124,11 +123,11 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
     result.created = insert->exec() == 1;
     if (result.created) {
       result.notification = notification;
-      result.notification.id = writer_->connection().getLastInsertRowid();
+      result.notification.id = writer.connection().getLastInsertRowid();
       result.notification.read_time.reset();
     } else {
       ASSIGN_OR_RETURN(SQLite::Statement * existing,
-                       writer_->Prepare(kSelectBySourceSql));
+                       writer.Prepare(kSelectBySourceSql));
       existing->bind(1, notification.source_job_id);
       existing->bind(2, notification.user_id);
       if (!existing->executeStep()) {
@@ -138,96 +137,101 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
       existing->reset();
     }
     ASSIGN_OR_RETURN(result.unread.count,
-                     SelectUnreadCount(*writer_, notification.user_id));
+                     SelectUnreadCount(writer, notification.user_id));
     return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(store_->Write(insert_or_find, [&] {
+    if (result.created) ++version_;
+    result.unread.version = version_.load();
   }));
-  if (result.created) ++version_;
-  result.unread.version = version_.load();
   return result;
 }
 
 absl::StatusOr<UnreadCount> NotificationStore::GetUnreadCount(int64_t user_id) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
   UnreadCount unread;
-  // Loaded before the read begins: the count is at least this new.
-  unread.version = version_.load();
-  ASSIGN_OR_RETURN(unread.count, db::Guard([&] {
-                     return SelectUnreadCount(*reader, user_id);
-                   }));
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    // Loaded before the read begins: the count is at least this new.
+    unread.version = version_.load();
+    ASSIGN_OR_RETURN(unread.count, SelectUnreadCount(reader, user_id));
+    return absl::OkStatus();
+  }));
   return unread;
 }
 
 absl::StatusOr<NotificationPage> NotificationStore::ListNotifications(
     int64_t user_id, bool unread_only, int64_t before_id, int limit) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
   NotificationPage page;
-  page.unread.version = version_.load();  // before the read: see GetUnreadCount
   // One snapshot, so that the page and the count agree.
-  RETURN_IF_ERROR(reader->InReadTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader->Prepare(unread_only ? kListUnreadNotificationsSql
-                                                 : kListNotificationsSql));
-    query->bind(1, user_id);
-    query->bind(
-        2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max());
-    query->bind(3, limit);
-    while (query->executeStep()) {
-      page.notifications.push_back(ReadNotification(*query));
-    }
-    ASSIGN_OR_RETURN(page.unread.count, SelectUnreadCount(*reader, user_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      store_->ReadSnapshot([&](db::Database& reader) -> absl::Status {
+        // Before the snapshot's first read: see GetUnreadCount.
+        page.unread.version = version_.load();
+        ASSIGN_OR_RETURN(
+            SQLite::Statement * query,
+            reader.Prepare(unread_only ? kListUnreadNotificationsSql
+                                       : kListNotificationsSql));
+        query->bind(1, user_id);
+        query->bind(
+            2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max());
+        query->bind(3, limit);
+        while (query->executeStep()) {
+          page.notifications.push_back(ReadNotification(*query));
+        }
+        ASSIGN_OR_RETURN(page.unread.count, SelectUnreadCount(reader, user_id));
+        return absl::OkStatus();
+      }));
   return page;
 }
 
-absl::StatusOr<ReadStateResult> NotificationStore::ChangeReadStateLocked(
+absl::StatusOr<ReadStateResult> NotificationStore::ChangeReadState(
     const char* update_sql, int64_t user_id, int64_t id,
     std::optional<absl::Time> now) {
   ReadStateResult result;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * update, writer_->Prepare(update_sql));
+  auto change = [&](db::Database& writer) -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * update, writer.Prepare(update_sql));
     int index = 1;
     if (now) update->bind(index++, absl::ToUnixMicros(*now));
     update->bind(index++, id);
     update->bind(index++, user_id);
     result.changed = update->exec() > 0;
-    ASSIGN_OR_RETURN(result.notification, SelectOwned(*writer_, user_id, id));
-    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(*writer_, user_id));
+    ASSIGN_OR_RETURN(result.notification, SelectOwned(writer, user_id, id));
+    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(writer, user_id));
     return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(store_->Write(change, [&] {
+    if (result.changed) ++version_;
+    result.unread.version = version_.load();
   }));
-  if (result.changed) ++version_;
-  result.unread.version = version_.load();
   return result;
 }
 
 absl::StatusOr<ReadStateResult> NotificationStore::MarkRead(int64_t user_id,
                                                             int64_t id,
                                                             absl::Time now) {
-  absl::MutexLock lock(&write_mu_);
-  return ChangeReadStateLocked(kMarkReadSql, user_id, id, now);
+  return ChangeReadState(kMarkReadSql, user_id, id, now);
 }
 
 absl::StatusOr<ReadStateResult> NotificationStore::MarkUnread(int64_t user_id,
                                                               int64_t id) {
-  absl::MutexLock lock(&write_mu_);
-  return ChangeReadStateLocked(kMarkUnreadSql, user_id, id, std::nullopt);
+  return ChangeReadState(kMarkUnreadSql, user_id, id, std::nullopt);
 }
 
 absl::StatusOr<MarkAllResult> NotificationStore::MarkAllRead(int64_t user_id,
                                                              absl::Time now) {
-  absl::MutexLock lock(&write_mu_);
   MarkAllResult result;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+  auto mark_all = [&](db::Database& writer) -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * update,
-                     writer_->Prepare(kMarkAllReadSql));
+                     writer.Prepare(kMarkAllReadSql));
     update->bind(1, absl::ToUnixMicros(now));
     update->bind(2, user_id);
     result.updated = update->exec();
-    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(*writer_, user_id));
+    ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(writer, user_id));
     return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(store_->Write(mark_all, [&] {
+    if (result.updated > 0) ++version_;
+    result.unread.version = version_.load();
   }));
-  if (result.updated > 0) ++version_;
-  result.unread.version = version_.load();
   return result;
 }
 

@@ -8,14 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "libs/db/checkpointer.h"
-#include "libs/db/database.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 
 namespace helpdesk::notification {
 
@@ -69,10 +66,9 @@ struct NotificationPage {
 // primary-key lookup. Errors are absl::Status (no exception leaves the
 // store); a notification of another user is NOT_FOUND, like a missing one.
 //
-// Thread-safe. Changes are serialised on one writer connection behind a
-// mutex; GetUnreadCount and ListNotifications run in parallel on a pool of
-// read-only connections (WAL) and see every change committed before they
-// start.
+// Thread-safe. Changes are serialised writes on a db::Store;
+// GetUnreadCount and ListNotifications are reads, in parallel on the
+// store's readers, and see every change committed before they start.
 class NotificationStore final {
  public:
   // Opens (creating and migrating) the file, then `readers` read-only
@@ -105,28 +101,21 @@ class NotificationStore final {
   absl::StatusOr<MarkAllResult> MarkAllRead(int64_t user_id, absl::Time now);
 
  private:
-  NotificationStore(std::unique_ptr<db::Database> writer,
-                    std::unique_ptr<db::Checkpointer> checkpointer,
-                    std::unique_ptr<db::ReaderPool> readers)
-      : writer_(std::move(writer)),
-        checkpointer_(std::move(checkpointer)),
-        readers_(std::move(readers)) {}
+  explicit NotificationStore(std::unique_ptr<db::Store> store)
+      : store_(std::move(store)) {}
 
-  absl::StatusOr<ReadStateResult> ChangeReadStateLocked(
+  absl::StatusOr<ReadStateResult> ChangeReadState(
       const char* update_sql, int64_t user_id, int64_t id,
-      std::optional<absl::Time> now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+      std::optional<absl::Time> now);
 
-  absl::Mutex write_mu_;
-  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  // Checkpoints writer_'s WAL off the write path; stops before it closes.
-  const std::unique_ptr<db::Checkpointer> checkpointer_;
-  // Bumped after every committed change, only while holding write_mu_, so
-  // the writer's results carry exact versions. Readers load it before their
-  // read begins: every change up to the version they load is committed and
-  // in their snapshot (see UnreadCount::version).
+  // The writer, its checkpointer and the readers of the file.
+  const std::unique_ptr<db::Store> store_;
+  // Bumped after every committed change, only in the write's `committed`
+  // step (still the only writer), so the writer's results carry exact
+  // versions. Readers load it before their read begins: every change up to
+  // the version they load is committed and in their snapshot (see
+  // UnreadCount::version).
   std::atomic<uint64_t> version_{0};
-  // Thread-safe itself; declared after writer_ so that it closes first.
-  const std::unique_ptr<db::ReaderPool> readers_;
 };
 
 // The statements behind GetUnreadCount and ListNotifications, exposed so a

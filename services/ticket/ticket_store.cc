@@ -15,7 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/db/database.h"
-#include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
 #include "services/ticket/migrations.h"
@@ -102,44 +102,32 @@ constexpr char kAdjustCountsSql[] =
 constexpr char kAdjustTotalsSql[] =
     "INSERT INTO ticket_totals (assignee_id, status, n) VALUES (?, ?, ?) "
     "ON CONFLICT (assignee_id, status) DO UPDATE SET n = n + excluded.n";
-}  // namespace
 
-absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
-    const std::string& path, const Clock* clock, int readers) {
-  ASSIGN_OR_RETURN(auto writer, db::Database::Open(path, TicketMigrations()));
-  ASSIGN_OR_RETURN(auto checkpointer,
-                   db::Checkpointer::Start(writer.get(), path));
-  ASSIGN_OR_RETURN(auto pool, db::ReaderPool::Open(path, readers));
-  return std::unique_ptr<TicketStore>(new TicketStore(
-      clock, std::move(writer), std::move(checkpointer), std::move(pool)));
-}
-
-absl::Time TicketStore::NowLocked() {
-  last_write_time_ = std::max(last_write_time_, clock_->Now());
-  return last_write_time_;
-}
-
-absl::Status TicketStore::EnqueueLocked(const std::vector<OutboxItem>& items,
-                                        absl::Time now) {
+// Writes `items` to the outbox on `writer` (inside the change's
+// transaction) at `now`.
+absl::Status EnqueueItems(db::Database& writer,
+                          const std::vector<OutboxItem>& items,
+                          absl::Time now) {
   for (const OutboxItem& item : items) {
     RETURN_IF_ERROR(
-        outbox::Enqueue(*writer_, item.destination, item.payload, now)
-            .status());
+        outbox::Enqueue(writer, item.destination, item.payload, now).status());
   }
   return absl::OkStatus();
 }
 
-absl::Status TicketStore::AdjustCountsLocked(const TicketRecord& ticket,
-                                             int delta) {
+// Adds `delta` to the counters of the ticket's (requester, assignee,
+// status), on `writer`.
+absl::Status AdjustCounts(db::Database& writer, const TicketRecord& ticket,
+                          int delta) {
   ASSIGN_OR_RETURN(SQLite::Statement * counts,
-                   writer_->Prepare(kAdjustCountsSql));
+                   writer.Prepare(kAdjustCountsSql));
   counts->bind(1, ticket.requester_id);
   counts->bind(2, ticket.assignee_id);
   counts->bind(3, static_cast<int>(ticket.status));
   counts->bind(4, delta);
   counts->exec();
   ASSIGN_OR_RETURN(SQLite::Statement * totals,
-                   writer_->Prepare(kAdjustTotalsSql));
+                   writer.Prepare(kAdjustTotalsSql));
   totals->bind(1, ticket.assignee_id);
   totals->bind(2, static_cast<int>(ticket.status));
   totals->bind(3, delta);
@@ -147,10 +135,12 @@ absl::Status TicketStore::AdjustCountsLocked(const TicketRecord& ticket,
   return absl::OkStatus();
 }
 
-absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
-    const TicketRecord& ticket) {
+// Inserts `ticket` (id assigned) with its full-text entry and counters, on
+// `writer`.
+absl::StatusOr<TicketRecord> InsertTicket(db::Database& writer,
+                                          const TicketRecord& ticket) {
   ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                   writer_->Prepare(kInsertTicketSql));
+                   writer.Prepare(kInsertTicketSql));
   insert->bind(1, ticket.requester_id);
   insert->bind(2, ticket.title);
   insert->bind(3, ticket.body);
@@ -161,68 +151,92 @@ absl::StatusOr<TicketRecord> TicketStore::InsertLocked(
   insert->bind(8, EscalateMicros(ticket));
   insert->exec();
   TicketRecord stored = ticket;
-  stored.id = writer_->connection().getLastInsertRowid();
-  ASSIGN_OR_RETURN(SQLite::Statement * fts, writer_->Prepare(kInsertFtsSql));
+  stored.id = writer.connection().getLastInsertRowid();
+  ASSIGN_OR_RETURN(SQLite::Statement * fts, writer.Prepare(kInsertFtsSql));
   fts->bind(1, stored.id);
   fts->bind(2, stored.title);
   fts->bind(3, stored.body);
   fts->exec();
-  RETURN_IF_ERROR(AdjustCountsLocked(stored, +1));
+  RETURN_IF_ERROR(AdjustCounts(writer, stored, +1));
   return stored;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
+    const std::string& path, const Clock* clock, int readers) {
+  db::StoreOptions options;
+  options.path = path;
+  options.migrations = TicketMigrations();
+  options.readers = readers;
+  ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
+  return std::unique_ptr<TicketStore>(new TicketStore(clock, std::move(store)));
+}
+
+absl::Time TicketStore::NowLocked() {
+  last_write_time_ = std::max(last_write_time_, clock_->Now());
+  return last_write_time_;
 }
 
 absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
                                                  Emitter emit) {
   TicketRecord stored;
-  // Runs with write_mu_ held, on whichever thread leads the batch.
-  RETURN_IF_ERROR(creates_.Run([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    write_mu_.AssertHeld();
-    TicketRecord stamped = ticket;
-    stamped.create_time = stamped.update_time = NowLocked();
-    ASSIGN_OR_RETURN(stored, InsertLocked(stamped));
-    return EnqueueLocked(emit(stored), stored.create_time);
-  }));
+  // Concurrent creates share transactions; this runs as the only writer, on
+  // whichever thread leads the batch.
+  RETURN_IF_ERROR(
+      store_->WriteBatched([&](db::Database& writer) -> absl::Status {
+        store_->AssertWriting();
+        TicketRecord stamped = ticket;
+        stamped.create_time = stamped.update_time = NowLocked();
+        ASSIGN_OR_RETURN(stored, InsertTicket(writer, stamped));
+        return EnqueueItems(writer, emit(stored), stored.create_time);
+      }));
   return stored;
 }
 
 absl::StatusOr<TicketRecord> TicketStore::Get(int64_t id) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&] { return SelectTicket(*reader, id); });
+  TicketRecord ticket;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(ticket, SelectTicket(reader, id));
+    return absl::OkStatus();
+  }));
+  return ticket;
 }
 
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
     const TicketFilter& filter, int64_t before_id, int limit) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::vector<TicketRecord>> {
+  std::vector<TicketRecord> tickets;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader->Prepare(ListSql(filter, before_id != 0)));
+                     reader.Prepare(ListSql(filter, before_id != 0)));
     int index = BindFilter(*query, filter);
     if (before_id != 0) query->bind(index++, before_id);
     query->bind(index, limit);
-    std::vector<TicketRecord> tickets;
     while (query->executeStep()) tickets.push_back(ReadTicket(*query));
-    return tickets;
-  });
+    return absl::OkStatus();
+  }));
+  return tickets;
 }
 
 absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<int64_t> {
+  int64_t count = 0;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader->Prepare(CountSql(filter)));
+                     reader.Prepare(CountSql(filter)));
     BindFilter(*query, filter);
     query->executeStep();
-    const int64_t count = query->getColumn(0).getInt64();
+    count = query->getColumn(0).getInt64();
     query->reset();
-    return count;
-  });
+    return absl::OkStatus();
+  }));
+  return count;
 }
 
 absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
-  absl::MutexLock lock(&write_mu_);
   TicketRecord result;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(const TicketRecord before, SelectTicket(*writer_, id));
+  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+    store_->AssertWriting();
+    ASSIGN_OR_RETURN(const TicketRecord before, SelectTicket(writer, id));
     TicketRecord after = before;
     const absl::Time now = NowLocked();
     ASSIGN_OR_RETURN(std::vector<OutboxItem> items, mutate(after, now));
@@ -238,7 +252,7 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
     after.update_time = now;
     after.version = before.version + 1;
     ASSIGN_OR_RETURN(SQLite::Statement * update,
-                     writer_->Prepare(kUpdateTicketSql));
+                     writer.Prepare(kUpdateTicketSql));
     update->bind(1, after.title);
     update->bind(2, after.body);
     update->bind(3, static_cast<int>(after.status));
@@ -250,24 +264,23 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
     update->exec();
     if (after.status != before.status ||
         after.assignee_id != before.assignee_id) {
-      RETURN_IF_ERROR(AdjustCountsLocked(before, -1));
-      RETURN_IF_ERROR(AdjustCountsLocked(after, +1));
+      RETURN_IF_ERROR(AdjustCounts(writer, before, -1));
+      RETURN_IF_ERROR(AdjustCounts(writer, after, +1));
     }
     if (after.title != before.title || after.body != before.body) {
       ASSIGN_OR_RETURN(SQLite::Statement * remove,
-                       writer_->Prepare(kDeleteFtsSql));
+                       writer.Prepare(kDeleteFtsSql));
       remove->bind(1, id);
       remove->bind(2, before.title);
       remove->bind(3, before.body);
       remove->exec();
-      ASSIGN_OR_RETURN(SQLite::Statement * add,
-                       writer_->Prepare(kInsertFtsSql));
+      ASSIGN_OR_RETURN(SQLite::Statement * add, writer.Prepare(kInsertFtsSql));
       add->bind(1, id);
       add->bind(2, after.title);
       add->bind(3, after.body);
       add->exec();
     }
-    RETURN_IF_ERROR(EnqueueLocked(items, now));
+    RETURN_IF_ERROR(EnqueueItems(writer, items, now));
     result = after;
     return absl::OkStatus();
   }));
@@ -277,58 +290,58 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
 absl::StatusOr<NoteRecord> TicketStore::CreateNote(
     const NoteRecord& note,
     absl::FunctionRef<std::vector<OutboxItem>(const NoteRecord&)> emit) {
-  absl::MutexLock lock(&write_mu_);
   NoteRecord stored = note;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+    store_->AssertWriting();
     stored.create_time = NowLocked();
     ASSIGN_OR_RETURN(SQLite::Statement * exists,
-                     writer_->Prepare(kTicketExistsSql));
+                     writer.Prepare(kTicketExistsSql));
     exists->bind(1, note.ticket_id);
     if (!exists->executeStep()) return absl::NotFoundError("no such ticket");
     exists->reset();
     ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     writer_->Prepare(kInsertNoteSql));
+                     writer.Prepare(kInsertNoteSql));
     insert->bind(1, note.ticket_id);
     insert->bind(2, note.author_id);
     insert->bind(3, note.body);
     insert->bind(4, absl::ToUnixMicros(stored.create_time));
     insert->exec();
-    stored.id = writer_->connection().getLastInsertRowid();
-    return EnqueueLocked(emit(stored), stored.create_time);
+    stored.id = writer.connection().getLastInsertRowid();
+    return EnqueueItems(writer, emit(stored), stored.create_time);
   }));
   return stored;
 }
 
 absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
     int64_t ticket_id, int64_t after_id, int limit) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::vector<NoteRecord>> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, reader->Prepare(kListNotesSql));
+  std::vector<NoteRecord> notes;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(SQLite::Statement * query, reader.Prepare(kListNotesSql));
     query->bind(1, ticket_id);
     query->bind(2, after_id);
     query->bind(3, limit);
-    std::vector<NoteRecord> notes;
     while (query->executeStep()) notes.push_back(ReadNote(*query));
-    return notes;
-  });
+    return absl::OkStatus();
+  }));
+  return notes;
 }
 
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
     absl::Duration older_than, int limit, Emitter emit) {
-  absl::MutexLock lock(&write_mu_);
   std::vector<TicketRecord> escalated;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+    store_->AssertWriting();
     const absl::Time now = NowLocked();
     const absl::Time cutoff = now - older_than;
     ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     writer_->Prepare(kSelectOverdueSql));
+                     writer.Prepare(kSelectOverdueSql));
     query->bind(1, static_cast<int>(::helpdesk::tickets::v1::Ticket::OPEN));
     query->bind(2, absl::ToUnixMicros(cutoff));
     query->bind(3, limit);
     while (query->executeStep()) escalated.push_back(ReadTicket(*query));
     query->reset();
     ASSIGN_OR_RETURN(SQLite::Statement * stamp,
-                     writer_->Prepare(kStampEscalationSql));
+                     writer.Prepare(kStampEscalationSql));
     for (TicketRecord& ticket : escalated) {
       ticket.escalate_time = now;
       ++ticket.version;
@@ -336,7 +349,7 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
       stamp->bind(1, absl::ToUnixMicros(now));
       stamp->bind(2, ticket.id);
       stamp->exec();
-      RETURN_IF_ERROR(EnqueueLocked(emit(ticket), now));
+      RETURN_IF_ERROR(EnqueueItems(writer, emit(ticket), now));
     }
     return absl::OkStatus();
   }));
@@ -346,17 +359,16 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
 absl::StatusOr<bool> TicketStore::SeedIfEmpty(
     const std::vector<TicketRecord>& tickets,
     const std::vector<std::vector<NoteRecord>>& notes) {
-  absl::MutexLock lock(&write_mu_);
   bool seeded = false;
-  RETURN_IF_ERROR(writer_->InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
     ASSIGN_OR_RETURN(SQLite::Statement * count,
-                     writer_->Prepare(kCountTicketsSql));
+                     writer.Prepare(kCountTicketsSql));
     count->executeStep();
     const int64_t existing = count->getColumn(0).getInt64();
     count->reset();
     if (existing > 0) return absl::OkStatus();
     ASSIGN_OR_RETURN(SQLite::Statement * insert_note,
-                     writer_->Prepare(kInsertNoteSql));
+                     writer.Prepare(kInsertNoteSql));
     // Oldest first, so that id order is create_time order here too.
     std::vector<size_t> order(tickets.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -364,7 +376,7 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
       return tickets[a].create_time < tickets[b].create_time;
     });
     for (size_t i : order) {
-      ASSIGN_OR_RETURN(TicketRecord stored, InsertLocked(tickets[i]));
+      ASSIGN_OR_RETURN(TicketRecord stored, InsertTicket(writer, tickets[i]));
       if (i >= notes.size()) continue;
       for (const NoteRecord& note : notes[i]) {
         insert_note->reset();
@@ -383,10 +395,9 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
 
 absl::Status TicketStore::ImportBatch(
     const std::vector<TicketRecord>& tickets) {
-  absl::MutexLock lock(&write_mu_);
-  return writer_->InTransaction([&]() -> absl::Status {
+  return store_->Write([&](db::Database& writer) -> absl::Status {
     for (const TicketRecord& ticket : tickets) {
-      RETURN_IF_ERROR(InsertLocked(ticket).status());
+      RETURN_IF_ERROR(InsertTicket(writer, ticket).status());
     }
     return absl::OkStatus();
   });
@@ -394,16 +405,16 @@ absl::Status TicketStore::ImportBatch(
 
 absl::StatusOr<std::string> TicketStore::ExplainList(
     const TicketFilter& filter) {
-  db::ReaderPool::Lease reader = readers_->Acquire();
-  return db::Guard([&]() -> absl::StatusOr<std::string> {
-    SQLite::Statement explain(reader->connection(),
+  std::string plan;
+  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+    SQLite::Statement explain(reader.connection(),
                               "EXPLAIN QUERY PLAN " + ListSql(filter, true));
-    std::string plan;
     while (explain.executeStep()) {
       absl::StrAppend(&plan, explain.getColumn(3).getString(), "\n");
     }
-    return plan;
-  });
+    return absl::OkStatus();
+  }));
+  return plan;
 }
 
 }  // namespace helpdesk::ticket

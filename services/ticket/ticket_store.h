@@ -11,14 +11,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
 #include "libs/clock/clock.h"
-#include "libs/db/checkpointer.h"
-#include "libs/db/database.h"
-#include "libs/db/group_commit.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "services/ticket/ticket_queries.h"
 
 namespace helpdesk::ticket {
@@ -69,11 +66,11 @@ using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
 // outbox order agree, and id order is create_time order (ListTickets'
 // newest-first by id is newest-first by create_time).
 //
-// Thread-safe. Changes are serialised on one writer connection behind a
-// mutex (concurrent creates share one transaction: group commit); reads (Get,
-// List, Count, ListNotes) run in parallel on a pool of read-only connections
-// (WAL), so a slow search holds up neither other reads nor writes. A read sees
-// every change committed before it starts.
+// Thread-safe. Changes are serialised writes on a db::Store (concurrent
+// creates share one transaction: group commit); reads (Get, List, Count,
+// ListNotes) run in parallel on the store's readers, so a slow search holds
+// up neither other reads nor writes. A read sees every change committed
+// before it starts.
 class TicketStore final {
  public:
   // Opens (creating and migrating) the file, then `readers` read-only
@@ -134,38 +131,18 @@ class TicketStore final {
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
  private:
-  TicketStore(const Clock* clock, std::unique_ptr<db::Database> writer,
-              std::unique_ptr<db::Checkpointer> checkpointer,
-              std::unique_ptr<db::ReaderPool> readers)
-      : clock_(clock),
-        writer_(std::move(writer)),
-        checkpointer_(std::move(checkpointer)),
-        creates_(writer_.get(), &write_mu_),
-        readers_(std::move(readers)) {}
-
-  absl::StatusOr<TicketRecord> InsertLocked(const TicketRecord& ticket)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Adds `delta` to the counters of the ticket's (requester, assignee,
-  // status).
-  absl::Status AdjustCountsLocked(const TicketRecord& ticket, int delta)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status EnqueueLocked(const std::vector<OutboxItem>& items,
-                             absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  TicketStore(const Clock* clock, std::unique_ptr<db::Store> store)
+      : clock_(clock), store_(std::move(store)) {}
 
   // The time of a change: the clock's, but never before the previous one.
-  absl::Time NowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Time NowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(store_->write_mutex());
 
   const Clock* const clock_;
-  absl::Mutex write_mu_;
-  absl::Time last_write_time_ ABSL_GUARDED_BY(write_mu_) = absl::InfinitePast();
-  std::unique_ptr<db::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  // Checkpoints writer_'s WAL off the write path; stops before it closes.
-  const std::unique_ptr<db::Checkpointer> checkpointer_;
-  // Concurrent Create()s share transactions (group commit, on writer_).
-  db::GroupCommitter creates_;
-  // Thread-safe itself; declared after writer_ so that it closes first.
-  const std::unique_ptr<db::ReaderPool> readers_;
+  // The writer (concurrent Create()s share transactions: WriteBatched), its
+  // checkpointer and the readers of the file.
+  const std::unique_ptr<db::Store> store_;
+  absl::Time last_write_time_ ABSL_GUARDED_BY(store_->write_mutex()) =
+      absl::InfinitePast();
 };
 
 }  // namespace helpdesk::ticket
