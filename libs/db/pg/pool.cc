@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libpq-fe.h"
+#include "libs/db/sql.h"
 #include "libs/log/log.h"
 #include "libs/status/status_macros.h"
 
@@ -40,6 +41,8 @@ Result& Result::operator=(Result&& other) noexcept {
   return *this;
 }
 int Result::rows() const { return PQntuples(result_); }
+int Result::columns() const { return PQnfields(result_); }
+unsigned int Result::Type(int column) const { return PQftype(result_, column); }
 int64_t Result::affected_rows() const {
   int64_t n = 0;
   return absl::SimpleAtoi(PQcmdTuples(result_), &n) ? n : 0;
@@ -74,6 +77,11 @@ absl::StatusCode CodeForSqlState(absl::string_view sqlstate) {
 }
 
 Connection::~Connection() { PQfinish(connection_); }
+
+bool Connection::InTransaction() const {
+  return PQtransactionStatus(connection_) == PQTRANS_INTRANS ||
+         PQtransactionStatus(connection_) == PQTRANS_INERROR;
+}
 
 bool Connection::healthy() const {
   return !broken_ && PQstatus(connection_) == CONNECTION_OK;
@@ -119,21 +127,31 @@ absl::StatusOr<Result> Connection::Execute(absl::string_view sql,
   auto it = prepared_.find(key);
   if (it == prepared_.end()) {
     const std::string name = absl::StrCat("s", prepared_.size() + 1);
-    Result prepared(PQprepare(connection_, name.c_str(), key.c_str(),
+    // db::Connection's `?` placeholders become `$N` once, here.
+    const std::string text = ToDollarPlaceholders(key);
+    Result prepared(PQprepare(connection_, name.c_str(), text.c_str(),
                               static_cast<int>(params.size()), nullptr));
     absl::Status status = StatusOf(prepared.result_, "prepare");
     if (!status.ok()) return status;
     it = prepared_.emplace(std::move(key), name).first;
   }
   std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
   values.reserve(params.size());
+  lengths.reserve(params.size());
+  formats.reserve(params.size());
   for (const Param& param : params) {
-    values.push_back(param.value().has_value() ? param.value()->c_str()
+    values.push_back(param.value().has_value() ? param.value()->data()
                                                : nullptr);
+    lengths.push_back(param.value().has_value()
+                          ? static_cast<int>(param.value()->size())
+                          : 0);
+    formats.push_back(param.binary() ? 1 : 0);
   }
   Result result(PQexecPrepared(connection_, it->second.c_str(),
                                static_cast<int>(values.size()), values.data(),
-                               nullptr, nullptr, 0));
+                               lengths.data(), formats.data(), 0));
   absl::Status status = StatusOf(result.result_, "execute");
   if (!status.ok()) return status;
   return result;
@@ -180,6 +198,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Pool::Connect() {
   RETURN_IF_ERROR(connection->ExecuteScript(
       absl::StrCat("SET statement_timeout = ",
                    absl::ToInt64Milliseconds(options_.statement_timeout))));
+  if (!options_.session_setup.empty()) {
+    RETURN_IF_ERROR(connection->ExecuteScript(options_.session_setup));
+  }
   return connection;
 }
 

@@ -33,12 +33,21 @@ class Param {
   Param(int number) : Param(static_cast<int64_t>(number)) {}    // NOLINT
   Param(bool flag) : value_(std::string(flag ? "t" : "f")) {}   // NOLINT
   static Param Null() { return Param(); }
+  // Binary data for a bytea parameter (sent in binary format, as is).
+  static Param Bytes(absl::string_view bytes) {
+    Param param;
+    param.value_ = std::string(bytes);
+    param.binary_ = true;
+    return param;
+  }
 
   const std::optional<std::string>& value() const { return value_; }
+  bool binary() const { return binary_; }
 
  private:
   Param() = default;
   std::optional<std::string> value_;
+  bool binary_ = false;
 };
 
 // The rows of one statement, read as text (libpq's text format).
@@ -52,6 +61,9 @@ class Result final {
   Result& operator=(const Result&) = delete;
 
   int rows() const;
+  int columns() const;
+  // The column's type OID (16 bool, 17 bytea, 20/21/23 integers, ...).
+  unsigned int Type(int column) const;
   // Rows an INSERT, UPDATE or DELETE changed.
   int64_t affected_rows() const;
   bool IsNull(int row, int column) const;
@@ -75,6 +87,8 @@ struct PoolOptions {
   // Server-side statement_timeout of every connection; a statement that
   // runs longer fails DEADLINE_EXCEEDED.
   absl::Duration statement_timeout = absl::Seconds(10);
+  // Statements every new connection runs first (e.g. SET search_path).
+  std::string session_setup;
 };
 
 // One PostgreSQL connection. Statements are prepared on first use and
@@ -86,13 +100,17 @@ class Connection final {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Runs one statement with $1, $2, ... bound to `params` (never spliced
-  // into the text, so SQL metacharacters in values are data).
+  // Runs one statement with $1, $2, ... (or db::Connection's `?`, `?N`)
+  // bound to `params` (never spliced into the text, so SQL metacharacters
+  // in values are data).
   absl::StatusOr<Result> Execute(absl::string_view sql,
                                  absl::Span<const Param> params = {});
 
   // Runs statements without parameters (schema, BEGIN/COMMIT).
   absl::Status ExecuteScript(absl::string_view sql);
+
+  // Whether a transaction is open (or failed and not yet rolled back).
+  bool InTransaction() const;
 
   // Runs `body` inside BEGIN ... COMMIT; rolls back when it fails.
   absl::Status InTransaction(absl::FunctionRef<absl::Status()> body);
