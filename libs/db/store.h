@@ -11,105 +11,139 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libs/db/checkpointer.h"
-#include "libs/db/database.h"
-#include "libs/db/group_commit.h"
 #include "libs/db/migration.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/sql.h"
 
 namespace helpdesk::db {
 
-struct StoreOptions {
-  // The database file (created if missing).
+// Where one service's data lives: a SQLite file (the embedded default), or
+// a schema of a PostgreSQL database when postgres_url is set.
+struct Location {
+  // The SQLite database file (created if missing).
   std::string path;
-  // The service's schema history (see Migration); must outlive Open().
-  absl::Span<const Migration> migrations;
-  // Read-only connections for Read() and ReadSnapshot() (at least 1).
+  // A libpq URI or connection string (postgresql://...). Its password may
+  // come from the URL, PGPASSWORD, ~/.pgpass or postgres_password.
+  std::string postgres_url;
+  // Overrides the URL's password when non-empty (--database_password_file).
+  std::string postgres_password;
+  // The schema holding the service's tables (created if missing): "auth",
+  // "tickets", "audit", "notifications", "jobs". Letters, digits and _.
+  std::string postgres_schema;
+  // Read connections: SQLite's read-only readers; on PostgreSQL the pool
+  // holds this many plus two (the writer and one spare).
   int readers = ReaderPool::kDefaultSize;
-  // When the checkpointer copies the WAL back into the file.
+
+  Engine engine() const {
+    return postgres_url.empty() ? Engine::kSqlite : Engine::kPostgres;
+  }
+};
+
+struct StoreOptions {
+  Location location;
+  // The service's schema history for each engine (see Migration); must
+  // outlive Open().
+  absl::Span<const Migration> migrations;
+  absl::Span<const Migration> postgres_migrations;
+  // SQLite: when the checkpointer copies the WAL back into the file.
   Checkpointer::Options checkpoints;
-  // At most this many WriteBatched() bodies share one transaction.
+  // SQLite: at most this many WriteBatched() bodies share one transaction.
   size_t max_batch = 64;
+  // PostgreSQL: a statement running longer fails DEADLINE_EXCEEDED.
+  absl::Duration statement_timeout = absl::Seconds(10);
 };
 
 // The storage engine of one service's database: what every store (tickets,
-// auth, audit, notifications, jobs) builds its SQL on. It is the seam a
-// second engine (PostgreSQL) will implement behind the same calls, so
-// stores say only *what* runs as a write or a read, never how connections,
-// locks and checkpoints are arranged. It guarantees:
+// auth, audit, notifications, jobs) builds its SQL on, so stores say only
+// *what* runs as a write or a read, never how connections, locks and
+// checkpoints are arranged. Two engines implement it: SQLite (one file,
+// sqlite_store.cc) and PostgreSQL (one schema, postgres_store.cc). Both
+// guarantee:
 //
-//  - One writer at a time. Write(), WriteAutocommit() and WriteBatched()
-//    bodies never run concurrently with each other: they run on the single
-//    writer connection while the write mutex is held, so a body may read
-//    what it is about to change and rely on no other change interleaving.
+//  - One writer at a time per process. Write(), WriteAutocommit() and
+//    WriteBatched() bodies never run concurrently with each other in one
+//    Store: they hold the write mutex, so a body may read what it is about
+//    to change and rely on no other change of this process interleaving.
 //    State of the store that must change with the writes (a "last write
-//    time", a version counter) can be ABSL_GUARDED_BY(write_mutex()).
-//  - Reads that never block the writer. Read() and ReadSnapshot() lease one
-//    of `readers` read-only connections (WAL): they run in parallel with
-//    each other and with the writer, and see every write committed before
-//    they start. They wait only while every reader is leased.
-//  - WAL checkpoints off the write path: a Checkpointer copies the WAL back
-//    into the database file on its own thread and connection, so no
-//    writer's COMMIT pays for one.
-//  - No exception leaves it: SQLite errors a body throws become its status
-//    (see Guard and StatusFromSqliteError), and a transaction whose body
-//    fails, throws or cannot commit is rolled back.
+//    time", a version counter) can be ABSL_GUARDED_BY(write_mutex()). On
+//    PostgreSQL, where other processes may write too, a write transaction
+//    is SERIALIZABLE and a body that lost a serialization conflict runs
+//    again (up to kMaxWriteAttempts), so bodies must be safe to re-run:
+//    they compute their results from what they read.
+//  - Reads that never block the writer, on connections of their own; they
+//    see every write committed before they start.
+//  - No exception leaves it, and a transaction whose body fails or cannot
+//    commit is rolled back. Errors are statuses safe to show callers.
 //
-// A body gets the connection it must use as its `Database&` argument and
-// must not keep it past its return. The writer is reachable only through
-// the write calls, so code that takes the writer `Database&` as a parameter
-// can only be running inside one (the equivalent of requiring the write
-// mutex); reads that must see a write's own uncommitted changes belong in
-// that write's body, on its connection.
-//
-// Open() creates and migrates the file, refusing one whose schema is newer
-// than `migrations` (FAILED_PRECONDITION) or that is not a database
-// (DATA_LOSS). Destroying the store waits for leased readers and stops the
-// checkpointer before the writer closes. Thread-safe.
-class Store final {
+// A body gets the connection it must use as its argument and must not keep
+// it past its return. Open() creates and migrates the database, refusing
+// one whose schema is newer than the migrations (FAILED_PRECONDITION) or
+// that is not a database (DATA_LOSS). Thread-safe.
+class Store {
  public:
+  // How often a PostgreSQL write body runs at most when it keeps losing
+  // serialization conflicts (then ABORTED).
+  static constexpr int kMaxWriteAttempts = 12;
+
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
 
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
-  ~Store();
+  virtual ~Store() = default;
 
-  using Body = absl::FunctionRef<absl::Status(Database&)>;
+  using Body = absl::FunctionRef<absl::Status(Connection&)>;
 
-  // Runs `body` on the writer in a write transaction (BEGIN IMMEDIATE ...
-  // COMMIT), which rolls back when `body` returns an error or throws.
-  // Returns `body`'s status, or the commit's error.
-  absl::Status Write(Body body) ABSL_LOCKS_EXCLUDED(write_mu_);
+  virtual Engine engine() const = 0;
+
+  // Runs `body` in a write transaction, which rolls back when `body`
+  // returns an error. Returns `body`'s status, or the commit's error.
+  absl::Status Write(Body body) ABSL_LOCKS_EXCLUDED(write_mu_) {
+    return Write(body, [] {});
+  }
 
   // Like Write(), and once the transaction committed runs `committed`
-  // while still the only writer (so that, for example, a version number
-  // bumped there is never seen before the change it counts is visible to
-  // reads). `committed` does not run when the write fails.
-  absl::Status Write(Body body, absl::FunctionRef<void()> committed)
-      ABSL_LOCKS_EXCLUDED(write_mu_);
+  // while still the only writer of this Store (so that, for example, a
+  // version number bumped there is never seen before the change it counts
+  // is visible to reads). `committed` does not run when the write fails.
+  virtual absl::Status Write(Body body, absl::FunctionRef<void()> committed)
+      ABSL_LOCKS_EXCLUDED(write_mu_) = 0;
 
-  // Runs `body` on the writer without a surrounding transaction: each
+  // Runs `body` as the writer without a surrounding transaction: each
   // statement commits on its own (one-statement writes, or writes whose
-  // statements are independent). Exceptions become its status.
-  absl::Status WriteAutocommit(Body body) ABSL_LOCKS_EXCLUDED(write_mu_);
+  // statements are independent).
+  virtual absl::Status WriteAutocommit(Body body)
+      ABSL_LOCKS_EXCLUDED(write_mu_) = 0;
 
-  // Like Write(), but bodies of concurrent callers share transactions
-  // (group commit, see GroupCommitter): each body runs inside its own
-  // savepoint, so one that fails rolls back alone; a failed COMMIT fails
-  // every body of the batch. The body may run on another caller's thread
-  // and must not wait for other writes.
-  absl::Status WriteBatched(Body body) ABSL_LOCKS_EXCLUDED(write_mu_);
+  // Like Write(); on SQLite bodies of concurrent callers share
+  // transactions (group commit, see GroupCommitter): each body runs inside
+  // its own savepoint, so one that fails rolls back alone, and a failed
+  // COMMIT fails every body of the batch. The body may run on another
+  // caller's thread and must not wait for other writes.
+  virtual absl::Status WriteBatched(Body body)
+      ABSL_LOCKS_EXCLUDED(write_mu_) = 0;
 
-  // Runs `body` on a leased read-only connection. Each statement sees
-  // every write committed before it starts; any write through the
-  // connection fails (INTERNAL). Exceptions become its status.
-  absl::Status Read(Body body);
+  // Like Write(), at the weaker isolation a body may ask for when its
+  // statements lock what they change themselves (FOR UPDATE SKIP LOCKED
+  // claims, single-row upserts): READ COMMITTED on PostgreSQL, so that
+  // claimers in other processes skip each other's rows instead of failing
+  // serialization. Write() on SQLite, where there is one writer anyway.
+  virtual absl::Status WriteReadCommitted(Body body)
+      ABSL_LOCKS_EXCLUDED(write_mu_) {
+    return Write(body);
+  }
+
+  // Runs `body` on a read connection; each statement sees every write
+  // committed before it starts. On SQLite a write through it fails
+  // (INTERNAL).
+  virtual absl::Status Read(Body body) = 0;
 
   // Like Read(), inside a read transaction, so that all of `body`'s
   // statements see one snapshot of the database.
-  absl::Status ReadSnapshot(Body body);
+  virtual absl::Status ReadSnapshot(Body body) = 0;
 
   // The mutex every write holds, for ABSL_GUARDED_BY and
   // ABSL_EXCLUSIVE_LOCKS_REQUIRED on a store's own write state. Do not lock
@@ -123,31 +157,22 @@ class Store final {
     write_mu_.AssertHeld();
   }
 
-  const std::string& path() const { return path_; }
-  // The schema version Open() left the file at.
+  // The schema version Open() left the database at.
   int schema_version() const { return schema_version_; }
-  // How many read-only connections Read() and ReadSnapshot() share.
-  int readers() const { return readers_->size(); }
-  // Checkpoints so far (tests, metrics).
-  int64_t checkpoints() const { return checkpointer_->checkpoints(); }
+  // How many read connections Read() and ReadSnapshot() share.
+  virtual int readers() const = 0;
+  // SQLite checkpoints so far (tests, metrics); 0 on PostgreSQL.
+  virtual int64_t checkpoints() const = 0;
   // WriteBatched() transactions so far (tests, metrics).
-  size_t batched_transactions() const { return batched_.transactions(); }
+  virtual size_t batched_transactions() const = 0;
+
+ protected:
+  explicit Store(int schema_version) : schema_version_(schema_version) {}
+
+  mutable absl::Mutex write_mu_;
 
  private:
-  Store(std::string path, std::unique_ptr<Database> writer,
-        std::unique_ptr<Checkpointer> checkpointer,
-        std::unique_ptr<ReaderPool> readers, size_t max_batch);
-
-  const std::string path_;
   const int schema_version_;
-  mutable absl::Mutex write_mu_;
-  const std::unique_ptr<Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
-  // Checkpoints writer_'s WAL; destroyed (stopped) before writer_ closes.
-  const std::unique_ptr<Checkpointer> checkpointer_;
-  // WriteBatched() transactions, on writer_ under write_mu_.
-  GroupCommitter batched_;
-  // Thread-safe itself; declared after writer_ so that it closes first.
-  const std::unique_ptr<ReaderPool> readers_;
 };
 
 }  // namespace helpdesk::db

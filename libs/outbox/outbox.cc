@@ -16,9 +16,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "libs/db/database.h"
+#include "libs/db/sql.h"
 #include "libs/status/status_macros.h"
-#include "sqlite3.h"
 
 namespace helpdesk::outbox {
 
@@ -47,11 +46,35 @@ const char kOutboxParkedSchemaSql[] =
     "  parked_time INTEGER NOT NULL"
     ")";
 
+const char kOutboxPostgresSchemaSql[] =
+    "CREATE TABLE outbox ("
+    "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  destination TEXT NOT NULL,"
+    "  idempotency_key TEXT NOT NULL UNIQUE,"
+    "  payload BYTEA NOT NULL,"
+    "  create_time BIGINT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_time BIGINT NOT NULL,"
+    "  last_error TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX outbox_destination_id ON outbox (destination, id);"
+    "CREATE TABLE outbox_parked ("
+    "  id BIGINT PRIMARY KEY NOT NULL,"
+    "  destination TEXT NOT NULL,"
+    "  idempotency_key TEXT NOT NULL UNIQUE,"
+    "  payload BYTEA NOT NULL,"
+    "  create_time BIGINT NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  last_error TEXT NOT NULL,"
+    "  parked_time BIGINT NOT NULL"
+    ")";
+
 namespace {
 
 constexpr char kInsertSql[] =
     "INSERT INTO outbox (destination, idempotency_key, payload, create_time, "
-    "attempts, next_attempt_time, last_error) VALUES (?, ?, ?, ?, 0, ?, '')";
+    "attempts, next_attempt_time, last_error) VALUES (?, ?, ?, ?, 0, ?, '') "
+    "RETURNING id";
 
 constexpr size_t kKeyBytes = 16;
 
@@ -90,7 +113,7 @@ std::string NewIdempotencyKey() {
   return key;
 }
 
-absl::StatusOr<OutboxMessage> Enqueue(db::Database& db,
+absl::StatusOr<OutboxMessage> Enqueue(db::Connection& db,
                                       absl::string_view destination,
                                       std::string payload, absl::Time now) {
   if (destination.empty()) {
@@ -99,7 +122,7 @@ absl::StatusOr<OutboxMessage> Enqueue(db::Database& db,
   if (payload.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return absl::InvalidArgumentError("outbox payload is too large");
   }
-  if (sqlite3_get_autocommit(db.connection().getHandle()) != 0) {
+  if (!db.InTransaction()) {
     return absl::FailedPreconditionError(
         "outbox Enqueue must run inside the transaction of the change it "
         "belongs to");
@@ -113,19 +136,13 @@ absl::StatusOr<OutboxMessage> Enqueue(db::Database& db,
   const int64_t now_micros = absl::ToUnixMicros(now);
   message.create_time = absl::FromUnixMicros(now_micros);
 
-  ASSIGN_OR_RETURN(SQLite::Statement * insert, db.Prepare(kInsertSql));
-  RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
-    insert->bind(1, message.destination);
-    insert->bind(2, message.idempotency_key);
-    insert->bind(3, static_cast<const void*>(message.payload.data()),
-                 static_cast<int>(message.payload.size()));
-    insert->bind(4, now_micros);
-    insert->bind(5, now_micros);
-    insert->exec();
-    message.id = db.connection().getLastInsertRowid();
-    insert->reset();
-    return absl::OkStatus();
-  }));
+  ASSIGN_OR_RETURN(db::Rows inserted,
+                   db.Query(kInsertSql, {db::Value(message.destination),
+                                         db::Value(message.idempotency_key),
+                                         db::Value::Bytes(message.payload),
+                                         now_micros, now_micros}));
+  if (inserted.empty()) return absl::InternalError("outbox insert failed");
+  message.id = inserted.Int64(0, 0);
   return message;
 }
 

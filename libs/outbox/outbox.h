@@ -7,15 +7,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "libs/db/database.h"
 #include "libs/db/migration.h"
+#include "libs/db/sql.h"
 
 namespace helpdesk::outbox {
 
 // The transactional outbox (see docs/architecture.md, "Outbox").
 //
 // A service that must emit something to another service (an audit event, a
-// job) writes it into its own `outbox` table in the same SQLite transaction
+// job) writes it into its own `outbox` table in the same transaction
 // as the business change, so both commit or neither does. An OutboxRelay
 // (relay.h) in the same process later delivers the rows, retrying with
 // backoff while the target is down, and deletes a row only after the target
@@ -32,16 +32,16 @@ namespace helpdesk::outbox {
 //       outbox::OutboxParkedMigration(3),
 //   };
 //
-//   // In a handler, together with the business change:
-//   absl::Status status = db.InTransaction([&]() -> absl::Status {
+//   // In a store's write, together with the business change:
+//   absl::Status status = store->Write([&](db::Connection& db) {
 //     RETURN_IF_ERROR(UpdateTicket(db, ...));
 //     return outbox::Enqueue(db, "audit", event.SerializeAsString(),
 //                            clock->Now()).status();
 //   });
 //   if (status.ok()) relay->Notify();  // deliver within milliseconds
 //
-// Thread-safety: Enqueue() uses the given Database, which is not thread-safe;
-// callers serialise access to it as they do for every other statement.
+// On PostgreSQL the service's migration list has OutboxPostgresMigration()
+// instead, one step that creates both tables.
 
 // SQL creating the `outbox` table and its (destination, id) index. Put it in
 // the service's own migration list (see OutboxMigration()); never edit it,
@@ -69,6 +69,14 @@ constexpr db::Migration OutboxParkedMigration(int version) {
   return {version, "parked outbox rows", kOutboxParkedSchemaSql};
 }
 
+// SQL creating both tables on PostgreSQL (the same columns; payload is
+// bytea, ids an identity).
+extern const char kOutboxPostgresSchemaSql[];
+
+constexpr db::Migration OutboxPostgresMigration(int version) {
+  return {version, "transactional outbox", kOutboxPostgresSchemaSql};
+}
+
 // One outbox row as handed to a Deliverer.
 struct OutboxMessage {
   int64_t id = 0;
@@ -83,11 +91,11 @@ struct OutboxMessage {
 };
 
 // Writes one message for `destination` (e.g. "audit", "jobs"; non-empty) into
-// the outbox, due immediately. Must run inside `db.InTransaction(...)`
+// the outbox, due immediately. Must run inside a write transaction
 // together with the change it belongs to; outside a transaction it returns
 // FAILED_PRECONDITION and writes nothing. `now` becomes the message's
 // create_time. Returns the stored row, including its idempotency key.
-absl::StatusOr<OutboxMessage> Enqueue(db::Database& db,
+absl::StatusOr<OutboxMessage> Enqueue(db::Connection& db,
                                       absl::string_view destination,
                                       std::string payload, absl::Time now);
 

@@ -10,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/Statement.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
@@ -69,19 +68,6 @@ RelayOptions Sanitize(RelayOptions options) {
   return options;
 }
 
-// Leaves a (cached) statement reset however the scope ends, so no read
-// transaction lingers while deliverers run.
-class ResetOnExit final {
- public:
-  explicit ResetOnExit(SQLite::Statement* statement) : statement_(statement) {}
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-  ~ResetOnExit() { statement_->tryReset(); }
-
- private:
-  SQLite::Statement* statement_;
-};
-
 // "CODE: message", cut to at most `max_bytes` without splitting a UTF-8
 // sequence.
 std::string ErrorText(const absl::Status& status, size_t max_bytes) {
@@ -115,13 +101,12 @@ bool IsPermanentDeliveryFailure(const absl::Status& status) {
 }
 
 OutboxRelay::OutboxRelay(
-    std::unique_ptr<db::Database> db,
-    absl::flat_hash_map<std::string, Deliverer*> deliverers, const Clock* clock,
-    Options options)
+    db::Store* store, absl::flat_hash_map<std::string, Deliverer*> deliverers,
+    const Clock* clock, Options options)
     : deliverers_(std::move(deliverers)),
       clock_(clock),
       options_(Sanitize(options)),
-      db_(std::move(db)) {}
+      store_(store) {}
 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
@@ -179,48 +164,40 @@ absl::StatusOr<std::vector<std::vector<OutboxMessage>>> OutboxRelay::LoadDue(
   const int64_t now_micros = absl::ToUnixMicros(now);
   std::vector<std::vector<OutboxMessage>> due;
   std::vector<std::string> unknown;
-  {
-    absl::MutexLock db_lock(&db_mu_);
-    RETURN_IF_ERROR(db::Guard([&]() -> absl::Status {
-      bool first = true;
-      std::string destination;
-      while (true) {
-        ASSIGN_OR_RETURN(
-            SQLite::Statement * next,
-            db_->Prepare(first ? kFirstDestinationSql : kNextDestinationSql));
-        ResetOnExit reset_next(next);
-        if (!first) next->bind(1, destination);
-        first = false;
-        if (!next->executeStep() || next->getColumn(0).isNull()) break;
-        destination = next->getColumn(0).getString();
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& db) -> absl::Status {
+    bool first = true;
+    std::string destination;
+    while (true) {
+      ASSIGN_OR_RETURN(
+          db::Rows next,
+          first ? db.Query(kFirstDestinationSql)
+                : db.Query(kNextDestinationSql, {db::Value(destination)}));
+      first = false;
+      if (next.empty() || next.IsNull(0, 0)) break;
+      destination = next.Text(0, 0);
 
-        if (!deliverers_.contains(destination)) {
-          unknown.push_back(destination);
-          continue;
-        }
-        ASSIGN_OR_RETURN(SQLite::Statement * head,
-                         db_->Prepare(kSelectHeadSql));
-        ResetOnExit reset_head(head);
-        head->bind(1, destination);
-        head->bind(2, options_.batch_size);
-        // Strict order per destination: stop at the first row not yet due.
-        std::vector<OutboxMessage> queue;
-        while (head->executeStep() &&
-               head->getColumn(6).getInt64() <= now_micros) {
-          OutboxMessage& message = queue.emplace_back();
-          message.id = head->getColumn(0).getInt64();
-          message.destination = head->getColumn(1).getString();
-          message.idempotency_key = head->getColumn(2).getString();
-          message.payload = head->getColumn(3).getString();
-          message.attempts = head->getColumn(4).getInt();
-          message.create_time =
-              absl::FromUnixMicros(head->getColumn(5).getInt64());
-        }
-        if (!queue.empty()) due.push_back(std::move(queue));
+      if (!deliverers_.contains(destination)) {
+        unknown.push_back(destination);
+        continue;
       }
-      return absl::OkStatus();
-    }));
-  }
+      ASSIGN_OR_RETURN(db::Rows head,
+                       db.Query(kSelectHeadSql,
+                                {db::Value(destination), options_.batch_size}));
+      // Strict order per destination: stop at the first row not yet due.
+      std::vector<OutboxMessage> queue;
+      for (int r = 0; r < head.size() && head.Int64(r, 6) <= now_micros; ++r) {
+        OutboxMessage& message = queue.emplace_back();
+        message.id = head.Int64(r, 0);
+        message.destination = head.Text(r, 1);
+        message.idempotency_key = head.Text(r, 2);
+        message.payload = head.Text(r, 3);
+        message.attempts = static_cast<int>(head.Int64(r, 4));
+        message.create_time = absl::FromUnixMicros(head.Int64(r, 5));
+      }
+      if (!queue.empty()) due.push_back(std::move(queue));
+    }
+    return absl::OkStatus();
+  }));
   for (const std::string& destination : unknown) {
     WarnUnknownDestination(destination, now);
   }
@@ -229,13 +206,9 @@ absl::StatusOr<std::vector<std::vector<OutboxMessage>>> OutboxRelay::LoadDue(
 
 absl::Status OutboxRelay::DeleteAll(const std::vector<int64_t>& ids) {
   if (ids.empty()) return absl::OkStatus();
-  absl::MutexLock db_lock(&db_mu_);
-  return db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteSql));
+  return store_->Write([&](db::Connection& db) -> absl::Status {
     for (int64_t id : ids) {
-      ResetOnExit reset(del);
-      del->bind(1, id);
-      del->exec();
+      RETURN_IF_ERROR(db.Execute(kDeleteSql, {id}).status());
     }
     return absl::OkStatus();
   });
@@ -252,16 +225,11 @@ absl::Status OutboxRelay::RecordFailure(const OutboxMessage& message,
               {"attempts", absl::StrCat(message.attempts + 1)},
               {"retry_in", absl::FormatDuration(backoff)},
               {"error", error_text}});
-  absl::MutexLock db_lock(&db_mu_);
-  return db::Guard([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * update,
-                     db_->Prepare(kRecordFailureSql));
-    ResetOnExit reset(update);
-    update->bind(1, absl::ToUnixMicros(retry_time));
-    update->bind(2, error_text);
-    update->bind(3, message.id);
-    update->exec();
-    return absl::OkStatus();
+  return store_->WriteAutocommit([&](db::Connection& db) -> absl::Status {
+    return db
+        .Execute(kRecordFailureSql, {absl::ToUnixMicros(retry_time),
+                                     db::Value(error_text), message.id})
+        .status();
   });
 }
 
@@ -274,43 +242,26 @@ absl::Status OutboxRelay::Park(const OutboxMessage& message,
             {"idempotency_key", message.idempotency_key},
             {"attempts", absl::StrCat(message.attempts + 1)},
             {"error", error_text}});
-  absl::MutexLock db_lock(&db_mu_);
-  return db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * park, db_->Prepare(kParkSql));
-    {
-      ResetOnExit reset(park);
-      park->bind(1, error_text);
-      park->bind(2, absl::ToUnixMicros(clock_->Now()));
-      park->bind(3, message.id);
-      park->exec();
-    }
-    ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteSql));
-    ResetOnExit reset(del);
-    del->bind(1, message.id);
-    del->exec();
-    return absl::OkStatus();
+  return store_->Write([&](db::Connection& db) -> absl::Status {
+    RETURN_IF_ERROR(
+        db.Execute(kParkSql, {db::Value(error_text),
+                              absl::ToUnixMicros(clock_->Now()), message.id})
+            .status());
+    return db.Execute(kDeleteSql, {message.id}).status();
   });
 }
 
 absl::StatusOr<int> OutboxRelay::RetryParked() {
-  absl::MutexLock db_lock(&db_mu_);
-  int moved = 0;
-  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * unpark, db_->Prepare(kUnparkSql));
-    {
-      ResetOnExit reset(unpark);
-      unpark->bind(1, absl::ToUnixMicros(clock_->Now()));
-      moved = unpark->exec();
-    }
-    ASSIGN_OR_RETURN(SQLite::Statement * del, db_->Prepare(kDeleteParkedSql));
-    ResetOnExit reset(del);
-    del->exec();
-    return absl::OkStatus();
+  int64_t moved = 0;
+  RETURN_IF_ERROR(store_->Write([&](db::Connection& db) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        moved, db.Execute(kUnparkSql, {absl::ToUnixMicros(clock_->Now())}));
+    return db.Execute(kDeleteParkedSql).status();
   }));
   if (moved > 0) {
     LogInfo("outbox_parked_rows_retried", {{"rows", absl::StrCat(moved)}});
   }
-  return moved;
+  return static_cast<int>(moved);
 }
 
 absl::Duration OutboxRelay::Backoff(int attempts) {
@@ -343,18 +294,18 @@ int64_t OutboxRelay::pending_count() { return Count(kCountSql); }
 int64_t OutboxRelay::parked_count() { return Count(kCountParkedSql); }
 
 int64_t OutboxRelay::Count(const char* sql) {
-  absl::MutexLock db_lock(&db_mu_);
-  absl::StatusOr<int64_t> count = db::Guard([&]() -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(SQLite::Statement * select, db_->Prepare(sql));
-    ResetOnExit reset(select);
-    if (!select->executeStep()) return absl::InternalError("no count row");
-    return select->getColumn(0).getInt64();
+  int64_t count = 0;
+  absl::Status status = store_->Read([&](db::Connection& db) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows rows, db.Query(sql));
+    if (rows.empty()) return absl::InternalError("no count row");
+    count = rows.Int64(0, 0);
+    return absl::OkStatus();
   });
-  if (!count.ok()) {
-    LogWarning("outbox_count_failed", {{"detail", count.status().ToString()}});
+  if (!status.ok()) {
+    LogWarning("outbox_count_failed", {{"detail", status.ToString()}});
     return -1;
   }
-  return *count;
+  return count;
 }
 
 void OutboxRelay::Start() {

@@ -16,7 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
-#include "libs/db/database.h"
+#include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 
 namespace helpdesk::outbox {
@@ -86,13 +86,11 @@ struct RelayOptions {
 // key and go back to the end of the outbox on RetryParked(), which Start()
 // calls, so a release that fixed the cause delivers them.
 //
-// The relay uses its own connection to the service's SQLite file (WAL lets
-// it coexist with the service's), opened by the service with the service's
-// migrations, e.g.:
+// The relay reads and writes through the service's own db::Store (either
+// engine), whose migrations include the outbox tables, e.g.:
 //
-//   ASSIGN_OR_RETURN(auto relay_db, db::Database::Open(path, kMigrations));
-//   OutboxRelay relay(std::move(relay_db), {{"audit", &audit_deliverer}},
-//                     &clock, {});
+//   OutboxRelay relay(store.get(), {{"audit", &audit_deliverer}}, &clock,
+//                     {});
 //   relay.Start();
 //   ...  // after committing a transaction that enqueued: relay.Notify();
 //   relay.Stop();
@@ -108,7 +106,7 @@ class OutboxRelay final {
   using Options = RelayOptions;
 
   // `deliverers` maps destination → Deliverer (not owned, non-null).
-  OutboxRelay(std::unique_ptr<db::Database> db,
+  OutboxRelay(db::Store* store,
               absl::flat_hash_map<std::string, Deliverer*> deliverers,
               const Clock* clock, Options options);
   OutboxRelay(const OutboxRelay&) = delete;
@@ -120,7 +118,7 @@ class OutboxRelay final {
   // and returns how many messages were delivered. An error means the
   // relay's own bookkeeping failed (the database); messages delivered
   // before it stay delivered.
-  absl::StatusOr<int> RunOnce() ABSL_LOCKS_EXCLUDED(run_mu_, db_mu_);
+  absl::StatusOr<int> RunOnce() ABSL_LOCKS_EXCLUDED(run_mu_);
 
   // Starts a worker thread that runs a round, then waits up to
   // poll_interval (real time) or until Notify(), and so on; after a round
@@ -138,28 +136,26 @@ class OutboxRelay final {
 
   // Rows in the outbox, due or not (for tests and health checks); -1 if the
   // database cannot be read.
-  int64_t pending_count() ABSL_LOCKS_EXCLUDED(db_mu_);
+  int64_t pending_count();
 
   // Parked rows (see the class comment); -1 if the database cannot be read.
-  int64_t parked_count() ABSL_LOCKS_EXCLUDED(db_mu_);
+  int64_t parked_count();
 
   // Moves every parked row back to the end of the outbox, due now, with its
   // idempotency key and no attempts; returns how many.
-  absl::StatusOr<int> RetryParked() ABSL_LOCKS_EXCLUDED(db_mu_);
+  absl::StatusOr<int> RetryParked();
 
  private:
   // The due rows of each destination with a Deliverer, in id order.
   absl::StatusOr<std::vector<std::vector<OutboxMessage>>> LoadDue(
-      absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_)
-      ABSL_LOCKS_EXCLUDED(db_mu_);
-  absl::Status DeleteAll(const std::vector<int64_t>& ids)
-      ABSL_LOCKS_EXCLUDED(db_mu_);
+      absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  absl::Status DeleteAll(const std::vector<int64_t>& ids);
   absl::Status RecordFailure(const OutboxMessage& message,
                              const absl::Status& error)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
   absl::Status Park(const OutboxMessage& message, const absl::Status& error)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
-  int64_t Count(const char* sql) ABSL_LOCKS_EXCLUDED(db_mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  int64_t Count(const char* sql);
   absl::Duration Backoff(int attempts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
   void WarnUnknownDestination(const std::string& destination, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
@@ -170,15 +166,15 @@ class OutboxRelay final {
   const Options options_;
 
   // Serialises rounds.
-  absl::Mutex run_mu_ ABSL_ACQUIRED_BEFORE(db_mu_);
+  absl::Mutex run_mu_;
   absl::BitGen jitter_bits_ ABSL_GUARDED_BY(run_mu_);
   // When each unknown destination was last reported.
   absl::flat_hash_map<std::string, absl::Time> unknown_reported_
       ABSL_GUARDED_BY(run_mu_);
 
-  // Held only around database access, never while a Deliverer runs.
-  absl::Mutex db_mu_;
-  const std::unique_ptr<db::Database> db_ ABSL_PT_GUARDED_BY(db_mu_);
+  // The service's store (not owned): its writes are held only around
+  // database access, never while a Deliverer runs.
+  db::Store* const store_;
 
   // Start()/Stop().
   absl::Mutex lifecycle_mu_ ABSL_ACQUIRED_BEFORE(mu_);

@@ -9,6 +9,7 @@
 #include "absl/memory/memory.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,14 @@
 #include "libs/status/status_macros.h"
 
 namespace helpdesk::db::pg {
+namespace {
+
+// Marks the ABORTED statuses that came from the server (see
+// IsSerializationFailure).
+constexpr char kSerializationFailurePayload[] =
+    "type.helpdesk/db.serialization_failure";
+
+}  // namespace
 
 Param::Param(int64_t number) : value_(absl::StrCat(number)) {}
 
@@ -57,6 +66,11 @@ absl::string_view Result::Text(int row, int column) const {
 int64_t Result::Int64(int row, int column) const {
   int64_t n = 0;
   return absl::SimpleAtoi(Text(row, column), &n) ? n : 0;
+}
+
+bool IsSerializationFailure(const absl::Status& status) {
+  return absl::IsAborted(status) &&
+         status.GetPayload(kSerializationFailurePayload).has_value();
 }
 
 absl::StatusCode CodeForSqlState(absl::string_view sqlstate) {
@@ -110,8 +124,12 @@ absl::Status Connection::StatusOf(pg_result* result, absl::string_view what) {
       return absl::AlreadyExistsError("already exists");
     case absl::StatusCode::kFailedPrecondition:
       return absl::FailedPreconditionError("a constraint refused the change");
-    case absl::StatusCode::kAborted:
-      return absl::AbortedError("a concurrent change interfered; retry");
+    case absl::StatusCode::kAborted: {
+      absl::Status aborted =
+          absl::AbortedError("a concurrent change interfered; retry");
+      aborted.SetPayload(kSerializationFailurePayload, absl::Cord("1"));
+      return aborted;
+    }
     case absl::StatusCode::kDeadlineExceeded:
       return absl::DeadlineExceededError("the database took too long");
     case absl::StatusCode::kUnavailable:
@@ -197,7 +215,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Pool::Connect() {
   }
   RETURN_IF_ERROR(connection->ExecuteScript(
       absl::StrCat("SET statement_timeout = ",
-                   absl::ToInt64Milliseconds(options_.statement_timeout))));
+                   absl::ToInt64Milliseconds(options_.statement_timeout),
+                   // No NOTICEs ("already exists, skipping") on stderr.
+                   "; SET client_min_messages = warning")));
   if (!options_.session_setup.empty()) {
     RETURN_IF_ERROR(connection->ExecuteScript(options_.session_setup));
   }

@@ -163,6 +163,11 @@ class Pool final {
 // The absl code for a SQLSTATE (see Pool).
 absl::StatusCode CodeForSqlState(absl::string_view sqlstate);
 
+// Whether `status` is the server's serialization failure or deadlock
+// (SQLSTATE 40001, 40P01): the transaction may succeed when run again. An
+// ABORTED a caller made itself (a stale etag, say) is not one.
+bool IsSerializationFailure(const absl::Status& status);
+
 }  // namespace helpdesk::db::pg
 
 #endif  // HELPDESK_LIBS_DB_PG_POOL_H_
