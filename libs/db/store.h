@@ -42,6 +42,28 @@ struct Location {
   }
 };
 
+// Where a binary keeps its services' data, from the flags every service
+// binary and helpdeskd share (--data_dir, --database_url,
+// --database_password_file): SQLite files in data_dir unless a PostgreSQL
+// URL is given.
+struct Storage {
+  std::string data_dir;
+  // postgresql://... (or libpq keywords); empty: SQLite.
+  std::string database_url;
+  // From --database_password_file; empty: the URL's own, PGPASSWORD or
+  // ~/.pgpass, as libpq finds them.
+  std::string database_password;
+
+  // The location of the service called `name` ("auth", "tickets", "audit",
+  // "notifications", "jobs"): the file <data_dir>/<name>.db, or the schema
+  // <name> of the PostgreSQL database.
+  Location For(const std::string& name, int readers) const;
+};
+
+// Reads a password file (--database_password_file): its first line, without
+// the line break. Empty `path`: an empty password.
+absl::StatusOr<std::string> ReadPasswordFile(const std::string& path);
+
 struct StoreOptions {
   Location location;
   // The service's schema history for each engine (see Migration); must

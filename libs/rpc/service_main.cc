@@ -17,6 +17,7 @@
 #include "libs/auth/service_credential.h"
 #include "libs/clients/auth_client.h"
 #include "libs/clients/call_context.h"
+#include "libs/db/store.h"
 #include "libs/log/log.h"
 #include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
@@ -27,6 +28,13 @@ ABSL_FLAG(int, port, 0, "gRPC port; 0 picks a free one.");
 ABSL_FLAG(std::string, bind_address, "127.0.0.1", "Address to listen on.");
 ABSL_FLAG(std::string, data_dir, "./data",
           "Directory of the service's SQLite file; created if missing.");
+ABSL_FLAG(std::string, database_url, "",
+          "PostgreSQL database to keep the service's data in "
+          "(postgresql://user@host:port/db; the service uses its own schema). "
+          "Empty: a SQLite file in --data_dir.");
+ABSL_FLAG(std::string, database_password_file, "",
+          "File whose first line is the PostgreSQL password (otherwise the "
+          "URL's, PGPASSWORD's or ~/.pgpass's).");
 ABSL_FLAG(std::string, service_token_file, "",
           "File holding the service credential shared by Helpdesk services "
           "(created with a new credential if missing; empty: a new one for "
@@ -96,6 +104,11 @@ int ServiceMain(int argc, char** argv, const ServiceBinary& binary) {
   ServiceEnvironment environment;
   environment.data_dir = absl::GetFlag(FLAGS_data_dir);
   CreateDataDirOrExit(binary.program, environment.data_dir);
+  environment.storage.data_dir = environment.data_dir;
+  environment.storage.database_url = absl::GetFlag(FLAGS_database_url);
+  environment.storage.database_password = ValueOrExit(
+      binary.program,
+      db::ReadPasswordFile(absl::GetFlag(FLAGS_database_password_file)));
   environment.service_token =
       ValueOrExit(binary.program, auth::LoadOrGenerateServiceToken(
                                       absl::GetFlag(FLAGS_service_token_file)));

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
+#include "libs/db/store.h"
 #include "libs/rpc/component.h"
 
 namespace helpdesk::rpc {
@@ -20,6 +21,8 @@ namespace helpdesk::rpc {
 // binary has:
 //   --port, --bind_address    where the gRPC server listens
 //   --data_dir                the directory of the service's SQLite file
+//   --database_url, --database_password_file
+//                             PostgreSQL instead (the service's own schema)
 //   --service_token_file      the service credential shared by the services
 //   --auth_target, --audit_target, --ticket_target, --notification_target,
 //   --jobs_target             the peers' addresses (a component calls the
@@ -32,6 +35,8 @@ namespace helpdesk::rpc {
 // What a binary's `create` gets.
 struct ServiceEnvironment {
   std::string data_dir;  // exists
+  // data_dir and the PostgreSQL flags: where the component keeps its data.
+  db::Storage storage;
   std::string service_token;
   const Clock* clock = nullptr;
   Peers peers;
