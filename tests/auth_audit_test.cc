@@ -50,7 +50,7 @@ class AuthAuditTest : public ::testing::Test {
 
   void StartAuth() {
     auth::AuthComponentOptions options;
-    options.data_dir = dir_.path().string();
+    options.storage.data_dir = dir_.path().string();
     options.service_token = kServiceToken;
     options.service.argon2 = {64, 1, 1};
     options.service.page_token_key = "k";
@@ -76,7 +76,8 @@ class AuthAuditTest : public ::testing::Test {
                             grpc::InsecureChannelCredentials()),
         kServiceToken});
     auto audit = audit::AuditComponent::Create(
-        {dir_.path().string(), kServiceToken, "page-key"}, &clock_);
+        {{.data_dir = dir_.path().string()}, kServiceToken, "page-key"},
+        &clock_);
     ASSERT_THAT(audit, IsOk());
     audit_ = std::move(*audit);
     // A port just released may take the kernel a moment to free.

@@ -1,7 +1,7 @@
 // SIGTERM under load (all-in-one helpdeskd): calls in flight finish, calls
 // after the signal are refused cleanly (never an internal error), and after
 // a restart on the same data every ticket whose creation was confirmed is
-// there with exactly one audit event.
+// there with exactly one audit event. On both storage engines.
 #include <signal.h>
 
 #include <atomic>
@@ -24,8 +24,8 @@
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
 #include "helpdesk/tickets/v1/tickets.grpc.pb.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/store_engines.h"
 #include "libs/testing/subprocess.h"
-#include "libs/testing/temp_dir.h"
 #include "libs/testing/wait_for.h"
 
 namespace helpdesk {
@@ -38,11 +38,16 @@ using ::helpdesk::testing::WaitFor;
 
 class Daemon {
  public:
-  explicit Daemon(const std::string& data_dir) {
-    auto process = Subprocess::Start(
-        {RunfilePath("services/helpdeskd/helpdeskd"), "--data_dir=" + data_dir,
-         "--grpc_port=0", "--http_port=0", "--rate_limits=false",
-         "--shutdown_grace=10s"});
+  Daemon(const std::string& data_dir, const std::string& database_url) {
+    std::vector<std::string> argv = {
+        RunfilePath("services/helpdeskd/helpdeskd"),
+        "--data_dir=" + data_dir,
+        "--grpc_port=0",
+        "--http_port=0",
+        "--rate_limits=false",
+        "--shutdown_grace=10s"};
+    if (!database_url.empty()) argv.push_back("--database_url=" + database_url);
+    auto process = Subprocess::Start(argv);
     EXPECT_THAT(process, IsOk());
     process_ = std::move(*process);
     auto port = process_->WaitForLine("grpc_port=", absl::Seconds(60));
@@ -72,13 +77,18 @@ class Daemon {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
-TEST(SigtermTest, InFlightCallsFinishAndNothingConfirmedIsLost) {
-  helpdesk::testing::TempDir dir;
-  const std::string data = dir.File("data");
+class SigtermTest : public helpdesk::testing::EngineTest {};
+HELPDESK_INSTANTIATE_ENGINES(SigtermTest);
+
+TEST_P(SigtermTest, InFlightCallsFinishAndNothingConfirmedIsLost) {
+  // The data directory, and on PostgreSQL a fresh database.
+  const std::string data = dir_.File("data");
+  const std::string database_url =
+      postgres() ? NewLocation("unused").postgres_url : "";
   std::set<int64_t> confirmed;
   std::map<grpc::StatusCode, int> outcomes;
   {
-    Daemon daemon(data);
+    Daemon daemon(data, database_url);
     const std::string token = daemon.Login("usera@example.com");
     std::mutex mu;
     std::atomic<bool> stop{false};
@@ -122,7 +132,7 @@ TEST(SigtermTest, InFlightCallsFinishAndNothingConfirmedIsLost) {
   // Restart on the same data: every confirmed ticket is there, and its
   // audit event arrives exactly once (delivered now if it was still in the
   // outbox at shutdown).
-  Daemon daemon(data);
+  Daemon daemon(data, database_url);
   const std::string admin = daemon.Login("admina@example.com");
   auto audit = audit::v1::AuditService::NewStub(daemon.channel());
   std::map<int64_t, int> events;

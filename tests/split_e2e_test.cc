@@ -2,7 +2,9 @@
 // (auth, audit, ticket, notification, jobs, gateway) on loopback ports with
 // one data directory and one shared credential, driven through the gateway
 // with a real HTTP client — the whole flow, then a crash of the audit
-// server while tickets are created.
+// server while tickets are created. Every case runs on both storage
+// engines: SQLite files in the data directory, and one fresh database of a
+// private PostgreSQL cluster (--database_url, a schema per service).
 #include <signal.h>
 
 #include <fstream>
@@ -20,8 +22,11 @@
 #include "gateway/testing/http_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/db/sql.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/free_port.h"
+#include "libs/testing/postgres_cluster.h"
+#include "libs/testing/store_engines.h"
 #include "libs/testing/subprocess.h"
 #include "libs/testing/temp_dir.h"
 #include "libs/testing/wait_for.h"
@@ -39,9 +44,10 @@ using ::testing::HasSubstr;
 
 constexpr char kServiceToken[] = "split-e2e-token-0123456789abcdef0123456789";
 
-class SplitE2eTest : public ::testing::Test {
+class SplitE2eTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
+    UseEngine();
     std::ofstream(dir_.File("service_token")) << kServiceToken;
     for (const char* name :
          {"auth", "audit", "ticket", "notification", "jobs"}) {
@@ -52,6 +58,38 @@ class SplitE2eTest : public ::testing::Test {
       Start(name);
     }
     Start("gateway");
+  }
+
+  // On PostgreSQL: a fresh database of the binary's shared cluster.
+  void UseEngine() {
+    if (GetParam() != db::Engine::kPostgres) return;
+    std::string error;
+    testing::PostgresCluster* cluster = testing::SharedPostgresCluster(&error);
+    ASSERT_NE(cluster, nullptr) << error;
+    static int databases = 0;
+    const std::string name = absl::StrCat("e2e_", ++databases);
+    ASSERT_THAT(cluster->CreateDatabase(name), IsOk());
+    database_url_ = cluster->ConnectionUri(name);
+    // pg_amcheck takes a database name, not a URI.
+    amcheck_ = {"/usr/lib/postgresql/15/bin/pg_amcheck",
+                "--install-missing",
+                "--heapallindexed",
+                "-h",
+                cluster->socket_dir(),
+                "-p",
+                absl::StrCat(cluster->port()),
+                "-U",
+                "postgres",
+                name};
+  }
+
+  // Where a server keeps its data.
+  std::vector<std::string> DataFlags() {
+    std::vector<std::string> flags = {"--data_dir=" + dir_.File("data")};
+    if (!database_url_.empty()) {
+      flags.push_back("--database_url=" + database_url_);
+    }
+    return flags;
   }
 
   std::vector<std::string> CommonFlags() {
@@ -67,9 +105,9 @@ class SplitE2eTest : public ::testing::Test {
   void Start(const std::string& name) {
     std::vector<std::string> argv;
     if (name == "helpdeskd") {
-      argv = {RunfilePath("services/helpdeskd/helpdeskd"),
-              "--data_dir=" + dir_.File("data"), "--grpc_port=0",
+      argv = {RunfilePath("services/helpdeskd/helpdeskd"), "--grpc_port=0",
               "--http_port=0", "--sweep_interval=1h"};
+      for (std::string& flag : DataFlags()) argv.push_back(flag);
       auto process = Subprocess::Start(argv);
       ASSERT_THAT(process, IsOk());
       processes_[name] = std::move(*process);
@@ -84,8 +122,8 @@ class SplitE2eTest : public ::testing::Test {
     } else {
       argv = {
           RunfilePath(absl::StrCat("services/", name, "/", name, "_server")),
-          absl::StrCat("--port=", ports_[name]),
-          "--data_dir=" + dir_.File("data")};
+          absl::StrCat("--port=", ports_[name])};
+      for (std::string& flag : DataFlags()) argv.push_back(flag);
     }
     for (std::string& flag : CommonFlags()) argv.push_back(flag);
     if (name == "auth") {
@@ -252,8 +290,17 @@ class SplitE2eTest : public ::testing::Test {
     EXPECT_EQ(Call(user, "GET", "/v1/tickets").status, 401);
   }
 
-  // PRAGMA integrity_check on every service database.
+  // PRAGMA integrity_check on every service database; on PostgreSQL
+  // pg_amcheck (B-tree and heap checks) on the whole database.
   void ExpectIntactDatabases() {
+    if (!database_url_.empty()) {
+      auto check = Subprocess::Start(amcheck_);
+      ASSERT_THAT(check, IsOk());
+      auto exited = (*check)->Wait(absl::Seconds(120));
+      ASSERT_THAT(exited, IsOk());
+      EXPECT_EQ(*exited, 0) << "pg_amcheck found corruption";
+      return;
+    }
     for (const char* file :
          {"auth.db", "audit.db", "tickets.db", "notifications.db", "jobs.db"}) {
       SQLite::Database db(dir_.File(std::string("data/") + file),
@@ -264,25 +311,30 @@ class SplitE2eTest : public ::testing::Test {
   }
 
   std::vector<std::string> jobs_flags_;
+  std::string database_url_;          // empty: SQLite
+  std::vector<std::string> amcheck_;  // PostgreSQL's integrity check
   helpdesk::testing::TempDir dir_;
   std::map<std::string, int> ports_;
   std::map<std::string, std::unique_ptr<Subprocess>> processes_;
   int http_port_ = 0;
 };
 
-TEST_F(SplitE2eTest, TicketLifecycleNotifiesAndAuditsAcrossProcesses) {
+TEST_P(SplitE2eTest, TicketLifecycleNotifiesAndAuditsAcrossProcesses) {
   RunLifecycle();
 }
 
 // The same flow against the all-in-one binary.
 class AllInOneE2eTest : public SplitE2eTest {
  protected:
-  void SetUp() override { Start("helpdeskd"); }
+  void SetUp() override {
+    UseEngine();
+    Start("helpdeskd");
+  }
 };
 
-TEST_F(AllInOneE2eTest, TicketLifecycleNotifiesAndAudits) { RunLifecycle(); }
+TEST_P(AllInOneE2eTest, TicketLifecycleNotifiesAndAudits) { RunLifecycle(); }
 
-TEST_F(SplitE2eTest,
+TEST_P(SplitE2eTest,
        AuditCrashWhileTicketsAreCreatedLosesAndDuplicatesNothing) {
   const std::string user = SignIn("userb@example.com");
   const std::string admin = SignIn("admina@example.com");
@@ -307,17 +359,10 @@ TEST_F(SplitE2eTest,
     ++count;
   }
   EXPECT_EQ(count, 5);
-
-  for (const char* file :
-       {"auth.db", "audit.db", "tickets.db", "notifications.db", "jobs.db"}) {
-    SQLite::Database db(dir_.File(std::string("data/") + file),
-                        SQLite::OPEN_READONLY, 10'000);
-    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok")
-        << file;
-  }
+  ExpectIntactDatabases();
 }
 
-TEST_F(SplitE2eTest,
+TEST_P(SplitE2eTest,
        NotificationCrashWhileAssigningNotifiesEachOnceAfterRestart) {
   const std::string user = SignIn("userc@example.com");
   const std::string admin = SignIn("admina@example.com");
@@ -349,7 +394,7 @@ class SplitE2eLeaseTest : public SplitE2eTest {
 
 // A job is running when its worker's process dies: the lease expires and a
 // restarted jobs server runs it again; the notification arrives once.
-TEST_F(SplitE2eLeaseTest, JobsCrashMidJobIsFinishedAfterTheLeaseExpires) {
+TEST_P(SplitE2eLeaseTest, JobsCrashMidJobIsFinishedAfterTheLeaseExpires) {
   const std::string user = SignIn("userd@example.com");
   const std::string admin = SignIn("admina@example.com");
   const std::string admin_b = SignIn("adminb@example.com");
@@ -384,7 +429,7 @@ class SplitE2eDeadJobTest : public SplitE2eTest {
 
 // Notification stays down longer than max_attempts allows: the job goes
 // DEAD; once notification is back, an admin's RetryJob delivers it once.
-TEST_F(SplitE2eDeadJobTest, DeadJobIsDeliveredOnceByRetryJob) {
+TEST_P(SplitE2eDeadJobTest, DeadJobIsDeliveredOnceByRetryJob) {
   const std::string user = SignIn("usera@example.com");
   const std::string admin = SignIn("admina@example.com");
   const std::string admin_b = SignIn("adminb@example.com");
@@ -409,6 +454,11 @@ TEST_F(SplitE2eDeadJobTest, DeadJobIsDeliveredOnceByRetryJob) {
       << "only a DEAD job can be retried (FAILED_PRECONDITION)";
   ExpectIntactDatabases();
 }
+
+HELPDESK_INSTANTIATE_ENGINES(SplitE2eTest);
+HELPDESK_INSTANTIATE_ENGINES(AllInOneE2eTest);
+HELPDESK_INSTANTIATE_ENGINES(SplitE2eLeaseTest);
+HELPDESK_INSTANTIATE_ENGINES(SplitE2eDeadJobTest);
 
 }  // namespace
 }  // namespace helpdesk

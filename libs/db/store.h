@@ -57,7 +57,8 @@ struct Storage {
   // The location of the service called `name` ("auth", "tickets", "audit",
   // "notifications", "jobs"): the file <data_dir>/<name>.db, or the schema
   // <name> of the PostgreSQL database.
-  Location For(const std::string& name, int readers) const;
+  Location For(const std::string& name,
+               int readers = ReaderPool::kDefaultSize) const;
 };
 
 // Reads a password file (--database_password_file): its first line, without

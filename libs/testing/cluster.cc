@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/SQLiteCpp.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +14,8 @@
 #include "libs/auth/principal.h"
 #include "libs/clients/call_context.h"
 #include "libs/status/status_macros.h"
+#include "libs/testing/postgres_cluster.h"
+#include "libs/testing/store_engines.h"
 
 namespace helpdesk::testing {
 
@@ -104,7 +105,8 @@ absl::Status Cluster::Create(Service service) {
   // A component's options as given, in the cluster's data dir, with its
   // credential.
   auto own = [this](auto options) {
-    options.data_dir = data_dir_;
+    options.storage = {.data_dir = data_dir_,
+                       .database_url = options_.database_url};
     options.service_token = kClusterServiceToken;
     return options;
   };
@@ -289,6 +291,15 @@ absl::StatusOr<TestUser> LogIn(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 void ClusterTest::SetUp() {
+  if (engine_ == db::Engine::kPostgres) {
+    std::string error;
+    PostgresCluster* server = SharedPostgresCluster(&error);
+    ASSERT_NE(server, nullptr) << error;
+    static int databases = 0;
+    const std::string name = absl::StrCat("cluster_", ++databases);
+    ASSERT_TRUE(server->CreateDatabase(name).ok());
+    cluster_options_.database_url = server->ConnectionUri(name);
+  }
   auto cluster =
       Cluster::Start(cluster_options_, &clock_, dir_.path().string());
   ASSERT_TRUE(cluster.ok()) << cluster.status();
@@ -317,27 +328,54 @@ TestUser ClusterTest::Login(const std::string& email) {
   return *user;
 }
 
+db::Store* ClusterTest::OutboxStore(const std::string& database) {
+  if (database == "tickets.db" && cluster_->ticket() != nullptr) {
+    return &cluster_->ticket()->store()->db();
+  }
+  if (database == "auth.db" && cluster_->auth() != nullptr) {
+    return &cluster_->auth()->store()->db();
+  }
+  ADD_FAILURE() << "no outbox in " << database;
+  return nullptr;
+}
+
 int64_t ClusterTest::OutboxRows(const std::string& database,
                                 const std::string& where) {
-  SQLite::Database db(dir_.File(database), SQLite::OPEN_READONLY, 10'000);
-  return db
-      .execAndGet(absl::StrCat("SELECT COUNT(*) FROM outbox",
-                               where.empty() ? "" : " WHERE ", where))
-      .getInt64();
+  db::Store* store = OutboxStore(database);
+  if (store == nullptr) return -1;
+  int64_t rows = -1;
+  EXPECT_TRUE(
+      store
+          ->Read([&](db::Connection& db) -> absl::Status {
+            ASSIGN_OR_RETURN(
+                db::Rows count,
+                db.Query(absl::StrCat("SELECT COUNT(*) FROM outbox",
+                                      where.empty() ? "" : " WHERE ", where)));
+            rows = count.Int64(0, 0);
+            return absl::OkStatus();
+          })
+          .ok());
+  return rows;
 }
 
 std::vector<std::string> ClusterTest::OutboxPayloads(
     const std::string& database, const std::string& destination) {
-  SQLite::Database db(dir_.File(database), SQLite::OPEN_READONLY, 10'000);
-  SQLite::Statement query(
-      db, "SELECT payload FROM outbox WHERE destination = ? ORDER BY id");
-  query.bind(1, destination);
   std::vector<std::string> payloads;
-  while (query.executeStep()) {
-    SQLite::Column blob = query.getColumn(0);
-    payloads.emplace_back(static_cast<const char*>(blob.getBlob()),
-                          static_cast<size_t>(blob.getBytes()));
-  }
+  db::Store* store = OutboxStore(database);
+  if (store == nullptr) return payloads;
+  EXPECT_TRUE(store
+                  ->Read([&](db::Connection& db) -> absl::Status {
+                    ASSIGN_OR_RETURN(
+                        db::Rows rows,
+                        db.Query("SELECT payload FROM outbox WHERE "
+                                 "destination = ? ORDER BY id",
+                                 {destination}));
+                    for (int r = 0; r < rows.size(); ++r) {
+                      payloads.push_back(rows.Text(r, 0));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
   return payloads;
 }
 

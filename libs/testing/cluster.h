@@ -13,6 +13,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libs/clock/clock.h"
+#include "libs/db/sql.h"
+#include "libs/db/store.h"
 #include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "libs/rpc/status_conversion.h"
@@ -32,7 +34,7 @@ inline constexpr char kClusterServiceToken[] =
 enum class Service { kAuth, kAudit, kTicket, kNotification, kJobs };
 
 // What a cluster runs. Options of each component are used as given, except
-// that data_dir and service_token are the cluster's; the defaults below
+// that storage and service_token are the cluster's; the defaults below
 // suit tests (cheap Argon2id, one page-token key, no job threads or
 // scheduled sweeps: tests move work with DeliverOutboxes() and RunJobs()).
 struct ClusterOptions {
@@ -44,6 +46,10 @@ struct ClusterOptions {
   // Of those, the ones on a server of their own, which StopService() and
   // StartService() take down and bring back. The rest share one server.
   std::vector<Service> own_server;
+
+  // Empty: every service on SQLite files in the data dir; else each on its
+  // schema of this PostgreSQL database.
+  std::string database_url;
 
   auth::AuthComponentOptions auth;
   audit::AuditComponentOptions audit;
@@ -190,6 +196,9 @@ class ClusterTest : public ::testing::Test {
     return testing::Call(stub, method, request, token, as_service);
   }
 
+  // The store holding a service's outbox ("tickets.db", "auth.db").
+  db::Store* OutboxStore(const std::string& database);
+
   // cluster_->DeliverOutboxes() and RunJobs(), failing the test on error.
   void DeliverOutboxes();
   int RunJobs();
@@ -199,18 +208,34 @@ class ClusterTest : public ::testing::Test {
   // A TCP channel to the (first) server: the one hosting auth.
   std::shared_ptr<grpc::Channel> channel() { return cluster_->Channel(); }
 
-  // Rows waiting in a service's outbox file (e.g. "tickets.db"), with an
-  // optional SQL condition.
+  // Rows waiting in a service's outbox ("tickets.db" or "auth.db", on
+  // either engine), with an optional SQL condition.
   int64_t OutboxRows(const std::string& database,
                      const std::string& where = "");
   // Payloads of outbox rows for `destination`, oldest first.
   std::vector<std::string> OutboxPayloads(const std::string& database,
                                           const std::string& destination);
 
+  // The engine SetUp() puts the services on: SQLite, or a fresh database of
+  // the test binary's shared PostgreSQL cluster (see ClusterEngineTest).
+  db::Engine engine_ = db::Engine::kSqlite;
   ClusterOptions cluster_options_;
   TempDir dir_;
   ManualClock clock_;
   std::unique_ptr<Cluster> cluster_;
+};
+
+// A ClusterTest run on both storage engines: write TEST_P(MyTest, ...) with
+// `class MyTest : public ClusterEngineTest {}` and
+// HELPDESK_INSTANTIATE_ENGINES(MyTest) (store_engines.h).
+class ClusterEngineTest : public ClusterTest,
+                          public ::testing::WithParamInterface<db::Engine> {
+ protected:
+  using ClusterTest::ClusterTest;
+  void SetUp() override {
+    engine_ = GetParam();
+    ClusterTest::SetUp();
+  }
 };
 
 }  // namespace helpdesk::testing

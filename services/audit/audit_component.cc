@@ -1,6 +1,5 @@
 #include "services/audit/audit_component.h"
 
-#include <filesystem>
 #include <memory>
 #include <utility>
 
@@ -14,12 +13,9 @@ absl::StatusOr<std::unique_ptr<AuditComponent>> AuditComponent::Create(
     AuditComponentOptions options, const Clock* clock) {
   std::unique_ptr<AuditComponent> component(new AuditComponent());
   component->options_ = std::move(options);
-  ASSIGN_OR_RETURN(
-      component->store_,
-      AuditStore::Open(
-          (std::filesystem::path(component->options_.data_dir) / "audit.db")
-              .string(),
-          component->options_.db_readers));
+  ASSIGN_OR_RETURN(component->store_,
+                   AuditStore::Open(component->options_.storage.For(
+                       "audit", component->options_.db_readers)));
   if (component->options_.page_token_key.empty()) {
     component->options_.page_token_key =
         paging::PageTokenKey(component->options_.service_token);

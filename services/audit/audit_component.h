@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/rpc/component.h"
 #include "services/audit/audit_service.h"
 #include "services/audit/audit_store.h"
@@ -16,7 +17,9 @@
 namespace helpdesk::audit {
 
 struct AuditComponentOptions {
-  std::string data_dir;
+  // Where the service keeps its data: its SQLite file in storage.data_dir,
+  // or its schema of storage.database_url.
+  db::Storage storage;
   std::string service_token;
   // Empty: derived from service_token (paging::PageTokenKey).
   std::string page_token_key;

@@ -51,18 +51,18 @@ struct ChainReport {
   std::string problem;
 };
 
-// Every SQL statement of the audit service, on a db::Store. Appends are
-// serialised writes (each reads the chain head and extends it in one
-// transaction); lists and chain verification are reads, in parallel on the
-// store's readers, so a long verification blocks neither recording nor
-// listing. A read sees every append committed before it starts.
-// Thread-safe.
+// Every SQL statement of the audit service, on a db::Store (either engine).
+// Appends are serialised writes (each reads the chain head and extends it in
+// one transaction; on PostgreSQL under an advisory lock, so that replicas'
+// appends too extend the chain one at a time); lists and chain verification are
+// reads, in parallel on the store's readers, so a long verification blocks
+// neither recording nor listing. A read sees every append committed before it
+// starts. Thread-safe.
 class AuditStore final {
  public:
-  // Opens (creating and migrating) the file, then `readers` read-only
-  // connections to it.
+  // Opens (creating and migrating) the service's database at `location`.
   static absl::StatusOr<std::unique_ptr<AuditStore>> Open(
-      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
+      const db::Location& location);
 
   // Appends `event`, or returns the event already recorded under its key
   // (then `created` is false).
@@ -79,7 +79,8 @@ class AuditStore final {
       const EventFilter& filter, const std::optional<EventCursor>& after,
       int limit);
 
-  // SQLite's plan for List with `filter` (tests pin index use).
+  // SQLite's plan for List with `filter` (tests pin index use);
+  // UNIMPLEMENTED on PostgreSQL.
   absl::StatusOr<std::string> ExplainList(const EventFilter& filter);
 
   // Recomputes every hash in id order and reports the first mismatch.

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
        .create = [](helpdesk::rpc::ServiceEnvironment& environment)
            -> absl::StatusOr<std::unique_ptr<helpdesk::rpc::Component>> {
          return helpdesk::audit::AuditComponent::Create(
-             {.data_dir = environment.data_dir,
+             {.storage = environment.storage,
               .service_token = environment.service_token},
              environment.clock);
        }});

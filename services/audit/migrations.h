@@ -8,6 +8,8 @@ namespace helpdesk::audit {
 
 // The schema history of audit.db, oldest first.
 absl::Span<const db::Migration> AuditMigrations();
+// The same schema on PostgreSQL.
+absl::Span<const db::Migration> AuditPostgresMigrations();
 
 }  // namespace helpdesk::audit
 

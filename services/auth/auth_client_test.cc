@@ -32,7 +32,7 @@ class AuthClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     AuthComponentOptions options;
-    options.data_dir = dir_.path().string();
+    options.storage.data_dir = dir_.path().string();
     options.service_token = kServiceToken;
     options.service.argon2 = {64, 1, 1};
     options.service.page_token_key = "k";

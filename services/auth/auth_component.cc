@@ -1,6 +1,5 @@
 #include "services/auth/auth_component.h"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,20 +7,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "libs/db/database.h"
 #include "libs/log/log.h"
 #include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
-#include "services/auth/migrations.h"
 
 namespace helpdesk::auth {
-namespace {
-
-std::string DatabasePath(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "auth.db").string();
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
     AuthComponentOptions options, const Clock* clock, const rpc::Peers& peers) {
@@ -31,13 +21,12 @@ absl::StatusOr<std::unique_ptr<AuthComponent>> AuthComponent::Create(
   if (opts.service.page_token_key.empty()) {
     opts.service.page_token_key = paging::PageTokenKey(opts.service_token);
   }
-  const std::string path = DatabasePath(opts.data_dir);
-  ASSIGN_OR_RETURN(component->store_, AuthStore::Open(path, opts.db_readers));
-  ASSIGN_OR_RETURN(auto relay_db, db::Database::Open(path, AuthMigrations()));
+  ASSIGN_OR_RETURN(component->store_,
+                   AuthStore::Open(opts.storage.For("auth", opts.db_readers)));
   component->audit_deliverer_ = std::make_unique<clients::AuditDeliverer>(
       clients::PeerOptions{peers.audit, opts.service_token});
   component->relay_ = std::make_unique<outbox::OutboxRelay>(
-      std::move(relay_db),
+      &component->store_->db(),
       absl::flat_hash_map<std::string, outbox::Deliverer*>{
           {clients::kAuditDestination, component->audit_deliverer_.get()}},
       clock, opts.relay);

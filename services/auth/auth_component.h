@@ -14,6 +14,7 @@
 #include "libs/clock/clock.h"
 #include "libs/concurrency/periodic_task.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/outbox/relay.h"
 #include "libs/rpc/component.h"
 #include "services/auth/auth_service.h"
@@ -22,7 +23,9 @@
 namespace helpdesk::auth {
 
 struct AuthComponentOptions {
-  std::string data_dir;
+  // Where the service keeps its data: its SQLite file in storage.data_dir,
+  // or its schema of storage.database_url.
+  db::Storage storage;
   std::string service_token;
   // Read-only connections to auth.db that the read RPCs share (see
   // db::ReaderPool); writes use one connection of their own.

@@ -7,14 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/Statement.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "libs/clients/audit_client.h"
-#include "libs/db/database.h"
+#include "libs/db/sql.h"
 #include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
@@ -25,7 +24,7 @@ namespace {
 
 constexpr char kInsertUserSql[] =
     "INSERT INTO users (email, name, role, password_hash, create_time) "
-    "VALUES (?, ?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?) RETURNING id";
 constexpr char kSelectUserByEmailSql[] =
     "SELECT id, email, name, role, password_hash, create_time FROM users "
     "WHERE email = ?";
@@ -59,68 +58,59 @@ constexpr char kPurgeSessionsSql[] =
 
 constexpr size_t kMaxBatch = 1000;
 
-UserRecord ReadUser(SQLite::Statement& row) {
+UserRecord ReadUser(const db::Rows& rows, int row) {
   UserRecord user;
-  user.id = row.getColumn(0).getInt64();
-  user.email = row.getColumn(1).getString();
-  user.name = row.getColumn(2).getString();
-  user.role = static_cast<Role>(row.getColumn(3).getInt());
-  user.password_hash = row.getColumn(4).getString();
-  user.create_time = absl::FromUnixMicros(row.getColumn(5).getInt64());
+  user.id = rows.Int64(row, 0);
+  user.email = rows.Text(row, 1);
+  user.name = rows.Text(row, 2);
+  user.role = static_cast<Role>(rows.Int64(row, 3));
+  user.password_hash = rows.Text(row, 4);
+  user.create_time = absl::FromUnixMicros(rows.Int64(row, 5));
   return user;
 }
 
-void BindBlob(SQLite::Statement& statement, int index,
-              absl::string_view bytes) {
-  statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+std::vector<UserRecord> ReadUsers(const db::Rows& rows) {
+  std::vector<UserRecord> users;
+  users.reserve(rows.size());
+  for (int r = 0; r < rows.size(); ++r) users.push_back(ReadUser(rows, r));
+  return users;
 }
 
 absl::Status Unauthenticated() {
   return absl::UnauthenticatedError("the session is invalid or has expired");
 }
 
-// The one user `sql` selects by `id`, or by `email` when it is not empty,
-// read on `db` (the writer inside a transaction, or a reader).
-absl::StatusOr<UserRecord> QueryOneUser(db::Database& db, const char* sql,
-                                        int64_t id, absl::string_view email) {
-  return db::Guard([&]() -> absl::StatusOr<UserRecord> {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(sql));
-    if (email.empty()) {
-      query->bind(1, id);
-    } else {
-      query->bind(1, std::string(email));
-    }
-    if (!query->executeStep()) return absl::NotFoundError("no such user");
-    UserRecord user = ReadUser(*query);
-    query->reset();
-    return user;
-  });
+// The one user `sql` selects by `key` (an id or an email), read on `db`
+// (the writer inside a transaction, or a reader).
+absl::StatusOr<UserRecord> QueryOneUser(db::Connection& db, const char* sql,
+                                        const db::Value& key) {
+  ASSIGN_OR_RETURN(db::Rows rows, db.Query(sql, {key}));
+  if (rows.empty()) return absl::NotFoundError("no such user");
+  return ReadUser(rows, 0);
 }
 
-// Inserts `user` on `writer` (id assigned); ALREADY_EXISTS (thrown, see
-// db::Guard) when the email is taken.
-absl::StatusOr<UserRecord> InsertUser(db::Database& writer,
+// Inserts `user` on `writer` (id assigned); ALREADY_EXISTS when the email
+// is taken.
+absl::StatusOr<UserRecord> InsertUser(db::Connection& writer,
                                       const UserRecord& user) {
-  ASSIGN_OR_RETURN(SQLite::Statement * insert, writer.Prepare(kInsertUserSql));
-  insert->bind(1, user.email);
-  insert->bind(2, user.name);
-  insert->bind(3, static_cast<int>(user.role));
-  insert->bind(4, user.password_hash);
-  insert->bind(5, absl::ToUnixMicros(user.create_time));
-  insert->exec();
+  ASSIGN_OR_RETURN(
+      db::Rows inserted,
+      writer.Query(kInsertUserSql,
+                   {user.email, user.name, static_cast<int>(user.role),
+                    user.password_hash, absl::ToUnixMicros(user.create_time)}));
   UserRecord stored = user;
-  stored.id = writer.connection().getLastInsertRowid();
+  stored.id = inserted.Int64(0, 0);
   return stored;
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(
-    const std::string& path, int readers) {
+    const db::Location& location) {
   db::StoreOptions options;
-  options.path = path;
+  options.location = location;
   options.migrations = AuthMigrations();
-  options.readers = readers;
+  options.postgres_migrations = AuthPostgresMigrations();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
   return std::unique_ptr<AuthStore>(new AuthStore(std::move(store)));
 }
@@ -129,7 +119,7 @@ absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
                                                  AuditPayloadFn audit) {
   UserRecord stored;
   absl::Status status =
-      store_->Write([&](db::Database& writer) -> absl::Status {
+      store_->Write([&](db::Connection& writer) -> absl::Status {
         ASSIGN_OR_RETURN(stored, InsertUser(writer, user));
         return outbox::Enqueue(writer, clients::kAuditDestination,
                                audit(stored), user.create_time)
@@ -143,8 +133,9 @@ absl::StatusOr<UserRecord> AuthStore::CreateUser(const UserRecord& user,
 }
 
 absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
-  absl::Status status = store_->WriteAutocommit(
-      [&](db::Database& writer) { return InsertUser(writer, user).status(); });
+  absl::Status status = store_->WriteAutocommit([&](db::Connection& writer) {
+    return InsertUser(writer, user).status();
+  });
   if (absl::IsAlreadyExists(status)) return false;
   RETURN_IF_ERROR(status);
   return true;
@@ -153,9 +144,8 @@ absl::StatusOr<bool> AuthStore::CreateUserIfMissing(const UserRecord& user) {
 absl::StatusOr<UserRecord> AuthStore::FindUserByEmail(absl::string_view email) {
   if (email.empty()) return absl::NotFoundError("no such user");
   UserRecord user;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(user,
-                     QueryOneUser(reader, kSelectUserByEmailSql, 0, email));
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(user, QueryOneUser(reader, kSelectUserByEmailSql, email));
     return absl::OkStatus();
   }));
   return user;
@@ -163,8 +153,8 @@ absl::StatusOr<UserRecord> AuthStore::FindUserByEmail(absl::string_view email) {
 
 absl::StatusOr<UserRecord> AuthStore::GetUser(int64_t id) {
   UserRecord user;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(user, QueryOneUser(reader, kSelectUserByIdSql, id, ""));
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(user, QueryOneUser(reader, kSelectUserByIdSql, id));
     return absl::OkStatus();
   }));
   return user;
@@ -185,12 +175,10 @@ absl::StatusOr<std::vector<UserRecord>> AuthStore::GetUsers(
       "WHERE id IN (",
       placeholders, ") ORDER BY id");
   std::vector<UserRecord> users;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, reader.Prepare(sql));
-    for (size_t i = 0; i < ids.size(); ++i) {
-      query->bind(static_cast<int>(i) + 1, ids[i]);
-    }
-    while (query->executeStep()) users.push_back(ReadUser(*query));
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    const std::vector<db::Value> params(ids.begin(), ids.end());
+    ASSIGN_OR_RETURN(db::Rows rows, reader.Query(sql, params));
+    users = ReadUsers(rows);
     return absl::OkStatus();
   }));
   return users;
@@ -200,16 +188,16 @@ absl::StatusOr<std::vector<UserRecord>> AuthStore::ListUsers(Role role,
                                                              int64_t after_id,
                                                              int limit) {
   std::vector<UserRecord> users;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
     const bool by_role = role != ::helpdesk::auth::v1::User::ROLE_UNSPECIFIED;
+    std::vector<db::Value> params;
+    if (by_role) params.push_back(static_cast<int>(role));
+    params.push_back(after_id);
+    params.push_back(limit);
     ASSIGN_OR_RETURN(
-        SQLite::Statement * query,
-        reader.Prepare(by_role ? kListUsersByRoleSql : kListUsersSql));
-    int index = 1;
-    if (by_role) query->bind(index++, static_cast<int>(role));
-    query->bind(index++, after_id);
-    query->bind(index++, limit);
-    while (query->executeStep()) users.push_back(ReadUser(*query));
+        db::Rows rows,
+        reader.Query(by_role ? kListUsersByRoleSql : kListUsersSql, params));
+    users = ReadUsers(rows);
     return absl::OkStatus();
   }));
   return users;
@@ -220,28 +208,26 @@ absl::Status AuthStore::StartSession(
     const std::optional<std::string>& new_password_hash,
     const std::optional<std::string>& revoke_digest,
     const std::string& audit_payload) {
-  return store_->Write([&](db::Database& writer) -> absl::Status {
+  return store_->Write([&](db::Connection& writer) -> absl::Status {
     if (revoke_digest) {
-      ASSIGN_OR_RETURN(SQLite::Statement * revoke,
-                       writer.Prepare(kDeleteSessionSql));
-      BindBlob(*revoke, 1, *revoke_digest);
-      revoke->exec();
+      RETURN_IF_ERROR(
+          writer.Execute(kDeleteSessionSql, {db::Value::Bytes(*revoke_digest)})
+              .status());
     }
     if (new_password_hash) {
-      ASSIGN_OR_RETURN(SQLite::Statement * rehash,
-                       writer.Prepare(kUpdatePasswordHashSql));
-      rehash->bind(1, *new_password_hash);
-      rehash->bind(2, session.user_id);
-      rehash->exec();
+      RETURN_IF_ERROR(writer
+                          .Execute(kUpdatePasswordHashSql,
+                                   {*new_password_hash, session.user_id})
+                          .status());
     }
-    ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     writer.Prepare(kInsertSessionSql));
-    BindBlob(*insert, 1, session.token_digest);
-    insert->bind(2, session.user_id);
-    insert->bind(3, absl::ToUnixMicros(session.now));
-    insert->bind(4, absl::ToUnixMicros(session.now));
-    insert->bind(5, absl::ToUnixMicros(session.absolute_expire_time));
-    insert->exec();
+    RETURN_IF_ERROR(
+        writer
+            .Execute(kInsertSessionSql,
+                     {db::Value::Bytes(session.token_digest), session.user_id,
+                      absl::ToUnixMicros(session.now),
+                      absl::ToUnixMicros(session.now),
+                      absl::ToUnixMicros(session.absolute_expire_time)})
+            .status());
     return outbox::Enqueue(writer, clients::kAuditDestination, audit_payload,
                            session.now)
         .status();
@@ -254,16 +240,15 @@ absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
   ResolvedSession session;
   absl::Time last_seen;
   absl::Time absolute_expire;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader.Prepare(kSelectSessionSql));
-    BindBlob(*query, 1, token_digest);
-    if (!query->executeStep()) return Unauthenticated();
-    session.principal.user_id = query->getColumn(0).getInt64();
-    session.principal.role = static_cast<Role>(query->getColumn(1).getInt());
-    last_seen = absl::FromUnixMicros(query->getColumn(2).getInt64());
-    absolute_expire = absl::FromUnixMicros(query->getColumn(3).getInt64());
-    query->reset();
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        db::Rows rows,
+        reader.Query(kSelectSessionSql, {db::Value::Bytes(token_digest)}));
+    if (rows.empty()) return Unauthenticated();
+    session.principal.user_id = rows.Int64(0, 0);
+    session.principal.role = static_cast<Role>(rows.Int64(0, 1));
+    last_seen = absl::FromUnixMicros(rows.Int64(0, 2));
+    absolute_expire = absl::FromUnixMicros(rows.Int64(0, 3));
     return absl::OkStatus();
   }));
   if (now >= absolute_expire || now >= last_seen + policy.idle_timeout) {
@@ -273,15 +258,12 @@ absl::StatusOr<ResolvedSession> AuthStore::ResolveSession(
   if (now - last_seen >= policy.touch_interval) {
     // A session ended since the read above is touched in vain (no row):
     // this resolve then counts as having come just before the end.
-    RETURN_IF_ERROR(
-        store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
-          ASSIGN_OR_RETURN(SQLite::Statement * touch,
-                           writer.Prepare(kTouchSessionSql));
-          touch->bind(1, absl::ToUnixMicros(now));
-          BindBlob(*touch, 2, token_digest);
-          touch->exec();
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(store_->WriteAutocommit([&](db::Connection& writer) {
+      return writer
+          .Execute(kTouchSessionSql,
+                   {absl::ToUnixMicros(now), db::Value::Bytes(token_digest)})
+          .status();
+    }));
     seen = now;
   }
   session.expire_time = std::min(absolute_expire, seen + policy.idle_timeout);
@@ -293,19 +275,14 @@ absl::StatusOr<UserRecord> AuthStore::EndSession(absl::string_view token_digest,
                                                  AuditPayloadFn audit) {
   UserRecord user;
   absl::Status status =
-      store_->Write([&](db::Database& writer) -> absl::Status {
-        ASSIGN_OR_RETURN(SQLite::Statement * find,
-                         writer.Prepare(kSelectSessionUserSql));
-        BindBlob(*find, 1, token_digest);
-        if (!find->executeStep()) return Unauthenticated();
-        const int64_t user_id = find->getColumn(0).getInt64();
-        find->reset();
-        ASSIGN_OR_RETURN(user,
-                         QueryOneUser(writer, kSelectUserByIdSql, user_id, ""));
-        ASSIGN_OR_RETURN(SQLite::Statement * remove,
-                         writer.Prepare(kDeleteSessionSql));
-        BindBlob(*remove, 1, token_digest);
-        remove->exec();
+      store_->Write([&](db::Connection& writer) -> absl::Status {
+        const db::Value digest = db::Value::Bytes(token_digest);
+        ASSIGN_OR_RETURN(db::Rows found,
+                         writer.Query(kSelectSessionUserSql, {digest}));
+        if (found.empty()) return Unauthenticated();
+        ASSIGN_OR_RETURN(
+            user, QueryOneUser(writer, kSelectUserByIdSql, found.Int64(0, 0)));
+        RETURN_IF_ERROR(writer.Execute(kDeleteSessionSql, {digest}).status());
         return outbox::Enqueue(writer, clients::kAuditDestination, audit(user),
                                now)
             .status();
@@ -318,12 +295,13 @@ absl::StatusOr<int> AuthStore::PurgeExpiredSessions(
     absl::Time now, const SessionPolicy& policy) {
   int purged = 0;
   RETURN_IF_ERROR(
-      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
-        ASSIGN_OR_RETURN(SQLite::Statement * purge,
-                         writer.Prepare(kPurgeSessionsSql));
-        purge->bind(1, absl::ToUnixMicros(now));
-        purge->bind(2, absl::ToUnixMicros(now - policy.idle_timeout));
-        purged = purge->exec();
+      store_->WriteAutocommit([&](db::Connection& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            const int64_t deleted,
+            writer.Execute(kPurgeSessionsSql,
+                           {absl::ToUnixMicros(now),
+                            absl::ToUnixMicros(now - policy.idle_timeout)}));
+        purged = static_cast<int>(deleted);
         return absl::OkStatus();
       }));
   return purged;

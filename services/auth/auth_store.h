@@ -63,10 +63,12 @@ using AuditPayloadFn = absl::FunctionRef<std::string(const UserRecord&)>;
 // they start.
 class AuthStore final {
  public:
-  // Opens (creating and migrating) the file, then `readers` read-only
-  // connections to it.
+  // Opens (creating and migrating) the service's database at `location`.
   static absl::StatusOr<std::unique_ptr<AuthStore>> Open(
-      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
+      const db::Location& location);
+
+  // The store underneath, for the outbox relay.
+  db::Store& db() { return *store_; }
 
   // Inserts a user; ALREADY_EXISTS when the email is taken.
   absl::StatusOr<UserRecord> CreateUser(const UserRecord& user,

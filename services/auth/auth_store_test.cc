@@ -9,16 +9,16 @@
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/Database.h"
-#include "SQLiteCpp/Statement.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/clients/audit_client.h"
+#include "libs/db/sql.h"
+#include "libs/status/status_macros.h"
 #include "libs/status/status_matchers.h"
-#include "libs/testing/temp_dir.h"
+#include "libs/testing/store_engines.h"
 #include "services/auth/session_token.h"
 
 namespace helpdesk::auth {
@@ -37,10 +37,10 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 // The service's defaults: idle 30 min, absolute 8 h, touch every minute.
 const SessionPolicy kPolicy;
 
-class AuthStoreTest : public ::testing::Test {
+class AuthStoreTest : public helpdesk::testing::EngineTest {
  protected:
   void SetUp() override {
-    auto store = AuthStore::Open(path_);
+    auto store = AuthStore::Open(NewLocation("auth"));
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
   }
@@ -82,48 +82,56 @@ class AuthStoreTest : public ::testing::Test {
     return ids;
   }
 
+  // Runs a query on the store's database, as an operator would.
+  db::Rows Query(const std::string& sql, std::vector<db::Value> params = {}) {
+    db::Rows rows;
+    EXPECT_THAT(store_->db().Read([&](db::Connection& db) -> absl::Status {
+      ASSIGN_OR_RETURN(rows, db.Query(sql, params));
+      return absl::OkStatus();
+    }),
+                IsOk());
+    return rows;
+  }
+
   int64_t CountRows(const std::string& table) {
-    SQLite::Database db(path_, SQLite::OPEN_READONLY);
-    return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
+    return Query("SELECT COUNT(*) FROM " + table).Int64(0, 0);
   }
 
   // The audit payloads waiting in the outbox, in delivery order.
   std::vector<std::string> AuditOutbox() {
-    SQLite::Database db(path_, SQLite::OPEN_READONLY);
-    SQLite::Statement select(
-        db, "SELECT payload FROM outbox WHERE destination = ? ORDER BY id");
-    select.bind(1, clients::kAuditDestination);
+    db::Rows rows =
+        Query("SELECT payload FROM outbox WHERE destination = ? ORDER BY id",
+              {clients::kAuditDestination});
     std::vector<std::string> payloads;
-    while (select.executeStep()) payloads.push_back(select.getColumn(0));
+    for (int r = 0; r < rows.size(); ++r) payloads.push_back(rows.Text(r, 0));
     return payloads;
   }
 
   // The recorded last use of the session `digest`.
   absl::Time LastSeen(const std::string& digest) {
-    SQLite::Database db(path_, SQLite::OPEN_READONLY);
-    SQLite::Statement select(
-        db, "SELECT last_seen_time FROM sessions WHERE token_digest = ?");
-    select.bind(1, digest.data(), static_cast<int>(digest.size()));
-    EXPECT_TRUE(select.executeStep());
-    return absl::FromUnixMicros(select.getColumn(0).getInt64());
+    db::Rows rows =
+        Query("SELECT last_seen_time FROM sessions WHERE token_digest = ?",
+              {db::Value::Bytes(digest)});
+    EXPECT_EQ(rows.size(), 1);
+    return absl::FromUnixMicros(rows.empty() ? 0 : rows.Int64(0, 0));
   }
 
-  // Every byte of the database and its WAL.
+  // Every byte of the SQLite database and its WAL.
   std::string FileBytes() {
     std::string bytes;
-    for (const std::string& file : {path_, path_ + "-wal"}) {
+    const std::string path = dir_.File("auth.db");
+    for (const std::string& file : {path, path + "-wal"}) {
       std::ifstream in(file, std::ios::binary);
       bytes.append(std::istreambuf_iterator<char>(in), {});
     }
     return bytes;
   }
 
-  helpdesk::testing::TempDir dir_;
-  const std::string path_ = dir_.File("auth.db");
   std::unique_ptr<AuthStore> store_;
 };
+HELPDESK_INSTANTIATE_ENGINES(AuthStoreTest);
 
-TEST_F(AuthStoreTest, CreatedUserIsStoredAsGiven) {
+TEST_P(AuthStoreTest, CreatedUserIsStoredAsGiven) {
   const UserRecord created = Create("usera@example.com", kAdmin);
   EXPECT_GT(created.id, 0);
   auto stored = store_->GetUser(created.id);
@@ -135,7 +143,7 @@ TEST_F(AuthStoreTest, CreatedUserIsStoredAsGiven) {
   EXPECT_EQ(stored->create_time, kT0);
 }
 
-TEST_F(AuthStoreTest, DuplicateEmailIsAlreadyExists) {
+TEST_P(AuthStoreTest, DuplicateEmailIsAlreadyExists) {
   Create("usera@example.com");
   EXPECT_THAT(store_->CreateUser(NewUser("usera@example.com", kAdmin),
                                  [](const auto&) { return "second"; }),
@@ -144,7 +152,7 @@ TEST_F(AuthStoreTest, DuplicateEmailIsAlreadyExists) {
   EXPECT_EQ(CountRows("users"), 1);
 }
 
-TEST_F(AuthStoreTest, CreateUserIfMissingLeavesAnExistingUserAlone) {
+TEST_P(AuthStoreTest, CreateUserIfMissingLeavesAnExistingUserAlone) {
   const UserRecord first = Create("usera@example.com");
   auto existing =
       store_->CreateUserIfMissing(NewUser("usera@example.com", kAdmin));
@@ -159,7 +167,7 @@ TEST_F(AuthStoreTest, CreateUserIfMissingLeavesAnExistingUserAlone) {
   EXPECT_EQ(CountRows("users"), 2);
 }
 
-TEST_F(AuthStoreTest, FindUserByEmailReturnsThatUser) {
+TEST_P(AuthStoreTest, FindUserByEmailReturnsThatUser) {
   Create("usera@example.com");
   const UserRecord b = Create("userb@example.com");
   auto found = store_->FindUserByEmail("userb@example.com");
@@ -168,7 +176,7 @@ TEST_F(AuthStoreTest, FindUserByEmailReturnsThatUser) {
   EXPECT_EQ(found->email, "userb@example.com");
 }
 
-TEST_F(AuthStoreTest, UnknownEmailIsNotFound) {
+TEST_P(AuthStoreTest, UnknownEmailIsNotFound) {
   Create("usera@example.com");
   EXPECT_THAT(store_->FindUserByEmail("nobody@example.com"),
               StatusIs(absl::StatusCode::kNotFound));
@@ -177,7 +185,7 @@ TEST_F(AuthStoreTest, UnknownEmailIsNotFound) {
   EXPECT_THAT(store_->GetUser(999), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_F(AuthStoreTest, GetUsersReturnsTheKnownIdsInIdOrder) {
+TEST_P(AuthStoreTest, GetUsersReturnsTheKnownIdsInIdOrder) {
   const UserRecord a = Create("usera@example.com");
   const UserRecord b = Create("userb@example.com");
   auto users = store_->GetUsers({b.id, 999, a.id});
@@ -187,7 +195,7 @@ TEST_F(AuthStoreTest, GetUsersReturnsTheKnownIdsInIdOrder) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(AuthStoreTest, ListUsersByRolePagesInIdOrder) {
+TEST_P(AuthStoreTest, ListUsersByRolePagesInIdOrder) {
   const UserRecord admin_a = Create("admina@example.com", kAdmin);
   Create("usera@example.com", kUser);
   const UserRecord admin_b = Create("adminb@example.com", kAdmin);
@@ -205,7 +213,7 @@ TEST_F(AuthStoreTest, ListUsersByRolePagesInIdOrder) {
   EXPECT_THAT(*past_the_end, IsEmpty());
 }
 
-TEST_F(AuthStoreTest, ListUsersWithoutARoleListsEveryone) {
+TEST_P(AuthStoreTest, ListUsersWithoutARoleListsEveryone) {
   const UserRecord a = Create("usera@example.com", kUser);
   const UserRecord b = Create("admina@example.com", kAdmin);
   const UserRecord c = Create("userb@example.com", kUser);
@@ -215,7 +223,7 @@ TEST_F(AuthStoreTest, ListUsersWithoutARoleListsEveryone) {
   EXPECT_THAT(Ids(*all), ElementsAre(a.id, b.id, c.id));
 }
 
-TEST_F(AuthStoreTest, StartSessionStoresOnlyTheTokenDigest) {
+TEST_P(AuthStoreTest, StartSessionStoresOnlyTheTokenDigest) {
   const UserRecord user = Create("usera@example.com");
   const std::string token = NewSessionToken();
   const std::string digest = SessionTokenDigest(token);
@@ -223,17 +231,17 @@ TEST_F(AuthStoreTest, StartSessionStoresOnlyTheTokenDigest) {
                                    std::nullopt, std::nullopt, "user.login"),
               IsOk());
 
-  SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  SQLite::Statement select(db, "SELECT token_digest, user_id FROM sessions");
-  ASSERT_TRUE(select.executeStep());
-  EXPECT_EQ(select.getColumn(0).getString(), digest);
-  EXPECT_EQ(select.getColumn(1).getInt64(), user.id);
-  EXPECT_FALSE(select.executeStep());
-  EXPECT_THAT(FileBytes(), Not(HasSubstr(token)));
+  db::Rows sessions = Query("SELECT token_digest, user_id FROM sessions");
+  ASSERT_EQ(sessions.size(), 1);
+  EXPECT_EQ(sessions.Text(0, 0), digest);
+  EXPECT_EQ(sessions.Int64(0, 1), user.id);
+  if (!postgres()) {
+    EXPECT_THAT(FileBytes(), Not(HasSubstr(token)));
+  }
   EXPECT_THAT(store_->ResolveSession(digest, kT0, kPolicy), IsOk());
 }
 
-TEST_F(AuthStoreTest, StartSessionCanReplaceThePasswordHash) {
+TEST_P(AuthStoreTest, StartSessionCanReplaceThePasswordHash) {
   const UserRecord user = Create("usera@example.com");
   ASSERT_THAT(store_->StartSession({SessionTokenDigest(NewSessionToken()),
                                     user.id, kT0, kT0 + absl::Hours(8)},
@@ -245,7 +253,7 @@ TEST_F(AuthStoreTest, StartSessionCanReplaceThePasswordHash) {
   EXPECT_EQ(stored->password_hash, "$argon2id$rehashed");
 }
 
-TEST_F(AuthStoreTest, LoginRevokesTheSessionTheCallerPresented) {
+TEST_P(AuthStoreTest, LoginRevokesTheSessionTheCallerPresented) {
   const UserRecord user = Create("usera@example.com");
   const std::string planted = Login(user.id, kT0);
   const std::string fresh = Login(user.id, kT0, planted);
@@ -257,7 +265,7 @@ TEST_F(AuthStoreTest, LoginRevokesTheSessionTheCallerPresented) {
   EXPECT_EQ(CountRows("sessions"), 1);
 }
 
-TEST_F(AuthStoreTest, ResolvedSessionCarriesTheUsersRole) {
+TEST_P(AuthStoreTest, ResolvedSessionCarriesTheUsersRole) {
   const UserRecord admin = Create("admina@example.com", kAdmin);
   auto resolved = store_->ResolveSession(Login(admin.id, kT0), kT0, kPolicy);
   ASSERT_THAT(resolved, IsOk());
@@ -265,13 +273,13 @@ TEST_F(AuthStoreTest, ResolvedSessionCarriesTheUsersRole) {
   EXPECT_EQ(resolved->principal.role, kAdmin);
 }
 
-TEST_F(AuthStoreTest, UnknownSessionIsUnauthenticated) {
+TEST_P(AuthStoreTest, UnknownSessionIsUnauthenticated) {
   EXPECT_THAT(
       store_->ResolveSession(SessionTokenDigest("made up"), kT0, kPolicy),
       StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(AuthStoreTest, EndSessionDeletesItAndReturnsItsUser) {
+TEST_P(AuthStoreTest, EndSessionDeletesItAndReturnsItsUser) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   auto ended = store_->EndSession(digest, kT0 + absl::Minutes(5),
@@ -283,13 +291,13 @@ TEST_F(AuthStoreTest, EndSessionDeletesItAndReturnsItsUser) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(AuthStoreTest, EndingAnUnknownSessionIsUnauthenticated) {
+TEST_P(AuthStoreTest, EndingAnUnknownSessionIsUnauthenticated) {
   EXPECT_THAT(store_->EndSession(SessionTokenDigest("made up"), kT0,
                                  [](const auto&) { return "user.logout"; }),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(AuthStoreTest, UseWithinTheTouchIntervalIsNotWritten) {
+TEST_P(AuthStoreTest, UseWithinTheTouchIntervalIsNotWritten) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   auto resolved =
@@ -299,7 +307,7 @@ TEST_F(AuthStoreTest, UseWithinTheTouchIntervalIsNotWritten) {
   EXPECT_EQ(resolved->expire_time, kT0 + absl::Minutes(30));
 }
 
-TEST_F(AuthStoreTest, UseAfterTheTouchIntervalExtendsTheIdleExpiry) {
+TEST_P(AuthStoreTest, UseAfterTheTouchIntervalExtendsTheIdleExpiry) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   const absl::Time later = kT0 + absl::Minutes(20);
@@ -312,14 +320,14 @@ TEST_F(AuthStoreTest, UseAfterTheTouchIntervalExtendsTheIdleExpiry) {
               IsOk());
 }
 
-TEST_F(AuthStoreTest, SessionIdleForTheIdleTimeoutHasExpired) {
+TEST_P(AuthStoreTest, SessionIdleForTheIdleTimeoutHasExpired) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   EXPECT_THAT(store_->ResolveSession(digest, kT0 + absl::Minutes(30), kPolicy),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(AuthStoreTest, SessionInUseStillEndsAtItsAbsoluteExpiry) {
+TEST_P(AuthStoreTest, SessionInUseStillEndsAtItsAbsoluteExpiry) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   const absl::Time absolute = kT0 + absl::Hours(8);
@@ -337,7 +345,7 @@ TEST_F(AuthStoreTest, SessionInUseStillEndsAtItsAbsoluteExpiry) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(AuthStoreTest, PurgeDeletesIdleAndOverAgeSessionsOnly) {
+TEST_P(AuthStoreTest, PurgeDeletesIdleAndOverAgeSessionsOnly) {
   const UserRecord user = Create("usera@example.com");
   const absl::Time now = kT0 + absl::Hours(1);
   Login(user.id, kT0);  // idle since kT0: past the idle timeout at `now`
@@ -358,7 +366,7 @@ TEST_F(AuthStoreTest, PurgeDeletesIdleAndOverAgeSessionsOnly) {
   EXPECT_EQ(*again, 0);
 }
 
-TEST_F(AuthStoreTest, EveryChangeQueuesItsAuditEventInTheOutbox) {
+TEST_P(AuthStoreTest, EveryChangeQueuesItsAuditEventInTheOutbox) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   ASSERT_THAT(store_->EndSession(digest, kT0,
@@ -372,7 +380,7 @@ TEST_F(AuthStoreTest, EveryChangeQueuesItsAuditEventInTheOutbox) {
   EXPECT_EQ(CountRows("outbox"), 3);
 }
 
-TEST_F(AuthStoreTest, RefusedChangesQueueNoAuditEvent) {
+TEST_P(AuthStoreTest, RefusedChangesQueueNoAuditEvent) {
   const UserRecord user = Create("usera@example.com");
   const std::string digest = Login(user.id, kT0);
   ASSERT_EQ(CountRows("outbox"), 2);
@@ -386,7 +394,7 @@ TEST_F(AuthStoreTest, RefusedChangesQueueNoAuditEvent) {
   EXPECT_EQ(CountRows("outbox"), 2);
 }
 
-TEST_F(AuthStoreTest, FailedLoginRollsBackItsRevocationAndAuditEvent) {
+TEST_P(AuthStoreTest, FailedLoginRollsBackItsRevocationAndAuditEvent) {
   const UserRecord user = Create("usera@example.com");
   const std::string presented = Login(user.id, kT0);
   const std::string taken = Login(user.id, kT0);

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
        .create = [](helpdesk::rpc::ServiceEnvironment& environment)
            -> absl::StatusOr<std::unique_ptr<helpdesk::rpc::Component>> {
          helpdesk::auth::AuthComponentOptions options;
-         options.data_dir = environment.data_dir;
+         options.storage = environment.storage;
          options.service_token = environment.service_token;
          options.seed_demo = absl::GetFlag(FLAGS_seed_demo);
          options.service.rate_limits = absl::GetFlag(FLAGS_rate_limits);

@@ -8,6 +8,8 @@ namespace helpdesk::auth {
 
 // The schema history of auth.db, oldest first.
 absl::Span<const db::Migration> AuthMigrations();
+// The same schema on PostgreSQL.
+absl::Span<const db::Migration> AuthPostgresMigrations();
 
 }  // namespace helpdesk::auth
 

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "libs/auth/service_credential.h"
 #include "libs/clients/call_context.h"
+#include "libs/db/store.h"
 #include "libs/rpc/component.h"
 #include "libs/rpc/server.h"
 #include "libs/status/status_macros.h"
@@ -44,20 +45,25 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   const rpc::Peers peers =
       rpc::Peers::AllTo(clients::PeerChannel(internal_address));
 
+  // Every service's data: a SQLite file each in data_dir, or a schema each
+  // of the PostgreSQL database.
+  const db::Storage storage{.data_dir = options.data_dir,
+                            .database_url = options.database_url,
+                            .database_password = options.database_password};
   auth::AuthComponentOptions auth_options;
-  auth_options.data_dir = options.data_dir;
+  auth_options.storage = storage;
   auth_options.service_token = service_token;
   auth_options.seed_demo = options.seed_demo;
   auth_options.service.rate_limits = options.rate_limits;
   ASSIGN_OR_RETURN(daemon->auth_, auth::AuthComponent::Create(
                                       auth_options, &daemon->clock_, peers));
 
-  ASSIGN_OR_RETURN(daemon->audit_,
-                   audit::AuditComponent::Create(
-                       {options.data_dir, service_token}, &daemon->clock_));
+  ASSIGN_OR_RETURN(
+      daemon->audit_,
+      audit::AuditComponent::Create({storage, service_token}, &daemon->clock_));
 
   ticket::TicketComponentOptions ticket_options;
-  ticket_options.data_dir = options.data_dir;
+  ticket_options.storage = storage;
   ticket_options.service_token = service_token;
   ticket_options.service.rate_limits = options.rate_limits;
   ticket_options.service.escalate_after = options.escalate_after;
@@ -76,7 +82,7 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
   }
 
   notification::NotificationComponentOptions notification_options;
-  notification_options.data_dir = options.data_dir;
+  notification_options.storage = storage;
   notification_options.service_token = service_token;
   // Like every limiter: off for benchmarks, which open many streams per
   // user.
@@ -95,7 +101,7 @@ absl::StatusOr<std::unique_ptr<Helpdeskd>> Helpdeskd::Start(
       });
 
   jobs::JobsComponentOptions jobs_options;
-  jobs_options.data_dir = options.data_dir;
+  jobs_options.storage = storage;
   jobs_options.service_token = service_token;
   jobs_options.escalation.sweep_interval = options.sweep_interval;
   jobs_options.escalation.escalate_after = options.escalate_after;

@@ -22,6 +22,10 @@ namespace helpdesk {
 // Settings of the all-in-one process; main.cc fills them from flags.
 struct HelpdeskdOptions {
   std::string data_dir = "./data";
+  // PostgreSQL instead of SQLite files: one schema per service (auth,
+  // tickets, audit, notifications, jobs) in this database.
+  std::string database_url;
+  std::string database_password;
   std::string bind_address = "127.0.0.1";
   int grpc_port = 50051;  // 0 picks a free port
   int http_port = 8080;   // 0 picks a free port
@@ -32,7 +36,8 @@ struct HelpdeskdOptions {
 };
 
 // The embedded default deployment: every Helpdesk service in one process,
-// on one gRPC port, with one SQLite file per service under `data_dir`, and
+// on one gRPC port, with one SQLite file per service under `data_dir` (or
+// one schema per service of the PostgreSQL database_url), and
 // the JSON gateway on the HTTP port (the one user of the server's in-process
 // channel). The whole pipeline — ticket changes, audit trail, job queue,
 // fan-out, escalation sweeps — runs end to end in this process. Every call

@@ -1,11 +1,14 @@
 // helpdeskd: every Helpdesk service in one process (the embedded default).
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "libs/db/store.h"
 #include "libs/log/log.h"
 #include "libs/rpc/server_process.h"
 #include "libs/rpc/shutdown_signal.h"
@@ -13,6 +16,12 @@
 
 ABSL_FLAG(std::string, data_dir, "./data",
           "Directory holding one SQLite file per service; created if missing.");
+ABSL_FLAG(std::string, database_url, "",
+          "PostgreSQL database for every service (postgresql://...; one "
+          "schema per service). Empty: SQLite files in --data_dir.");
+ABSL_FLAG(std::string, database_password_file, "",
+          "File whose first line is the PostgreSQL password (otherwise the "
+          "URL's, PGPASSWORD's or ~/.pgpass's).");
 ABSL_FLAG(int, grpc_port, 50051, "gRPC port for every service; 0 = pick one.");
 ABSL_FLAG(int, http_port, 8080, "HTTP port of the JSON gateway; 0 = pick one.");
 ABSL_FLAG(std::string, bind_address, "127.0.0.1",
@@ -43,6 +52,14 @@ int main(int argc, char** argv) {
 
   helpdesk::HelpdeskdOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.database_url = absl::GetFlag(FLAGS_database_url);
+  absl::StatusOr<std::string> password = helpdesk::db::ReadPasswordFile(
+      absl::GetFlag(FLAGS_database_password_file));
+  if (!password.ok()) {
+    std::cerr << "helpdeskd: " << password.status().message() << "\n";
+    return 1;
+  }
+  options.database_password = *std::move(password);
   options.grpc_port = absl::GetFlag(FLAGS_grpc_port);
   options.http_port = absl::GetFlag(FLAGS_http_port);
   options.bind_address = absl::GetFlag(FLAGS_bind_address);

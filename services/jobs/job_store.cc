@@ -1,18 +1,21 @@
 #include "services/jobs/job_store.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/Statement.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "libs/db/database.h"
+#include "libs/db/postgres_store.h"
+#include "libs/db/sql.h"
 #include "libs/db/store.h"
 #include "libs/status/status_macros.h"
 #include "services/jobs/migrations.h"
@@ -75,6 +78,38 @@ constexpr char kClaimDueSql[] =
     "LIMIT ?4) "
     "RETURNING " HELPDESK_JOB_COLUMNS;
 
+// The same claim on PostgreSQL: each branch locks the rows it picks and
+// skips rows another claimer (another replica) holds, so claimers never
+// wait for each other nor take the same job.
+constexpr char kPostgresClaimDueSql[] =
+    "WITH expired AS (SELECT id FROM jobs WHERE state = 2 AND run_time <= ?1 "
+    "ORDER BY run_time LIMIT ?4 FOR UPDATE SKIP LOCKED), "
+    "due AS (SELECT id FROM jobs WHERE state = 1 AND run_time <= ?1 "
+    "ORDER BY run_time LIMIT ?4 FOR UPDATE SKIP LOCKED), "
+    "picked AS (SELECT id FROM expired UNION ALL SELECT id FROM due "
+    "LIMIT ?4) "
+    "UPDATE jobs SET "
+    "state = CASE WHEN state = 2 AND attempts >= max_attempts THEN 4 "
+    "ELSE 2 END, "
+    "attempts = CASE WHEN state = 2 AND attempts >= max_attempts "
+    "THEN attempts ELSE attempts + 1 END, "
+    "last_error = CASE WHEN state = 2 THEN ?5 ELSE last_error END, "
+    "run_time = CASE WHEN state = 2 AND attempts >= max_attempts THEN ?1 "
+    "ELSE ?2 END, "
+    "lease_expire_time = CASE WHEN state = 2 AND attempts >= max_attempts "
+    "THEN 0 ELSE ?2 END, "
+    "lease_owner = CASE WHEN state = 2 AND attempts >= max_attempts "
+    "THEN '' ELSE ?3 END, "
+    "update_time = ?1 "
+    "WHERE id IN (SELECT id FROM picked) "
+    "RETURNING " HELPDESK_JOB_COLUMNS;
+constexpr char kPostgresListJobsInStateSql[] =
+    "SELECT " HELPDESK_JOB_COLUMNS
+    " FROM jobs WHERE state = ? AND id < ? ORDER BY id DESC LIMIT ?";
+// Wakes the workers of every process listening on the schema's channel
+// (see ListenForJobs), at the commit of the statement's transaction.
+constexpr char kNotifyJobsSql[] = "SELECT pg_notify(?, '')";
+
 // Outcomes: ?1 now, ?2 id, ?3 attempts, ?4 owner of the claim; ?5 the
 // retry time or the error, ?6 the error.
 #define HELPDESK_CURRENT_CLAIM \
@@ -112,93 +147,106 @@ constexpr char kLeaseExpiredError[] =
 
 int64_t Micros(absl::Time time) { return absl::ToUnixMicros(time); }
 
-std::string Blob(const SQLite::Column& column) {
-  return std::string(static_cast<const char*>(column.getBlob()),
-                     static_cast<size_t>(column.getBytes()));
-}
-
-JobRecord ReadJob(SQLite::Statement& row) {
+JobRecord ReadJob(const db::Rows& rows, int row) {
   JobRecord job;
-  job.id = row.getColumn(0).getInt64();
-  job.type = row.getColumn(1).getString();
-  job.state = static_cast<JobState>(row.getColumn(2).getInt());
-  job.attempts = row.getColumn(3).getInt();
-  job.max_attempts = row.getColumn(4).getInt();
-  job.run_time = absl::FromUnixMicros(row.getColumn(5).getInt64());
-  const int64_t lease = row.getColumn(6).getInt64();
+  job.id = rows.Int64(row, 0);
+  job.type = rows.Text(row, 1);
+  job.state = static_cast<JobState>(rows.Int64(row, 2));
+  job.attempts = static_cast<int>(rows.Int64(row, 3));
+  job.max_attempts = static_cast<int>(rows.Int64(row, 4));
+  job.run_time = absl::FromUnixMicros(rows.Int64(row, 5));
+  const int64_t lease = rows.Int64(row, 6);
   if (lease != 0) job.lease_expire_time = absl::FromUnixMicros(lease);
-  job.lease_owner = row.getColumn(7).getString();
-  job.last_error = row.getColumn(8).getString();
-  job.dedupe_key = row.getColumn(9).getString();
-  job.payload = Blob(row.getColumn(10));
-  job.create_time = absl::FromUnixMicros(row.getColumn(11).getInt64());
-  job.update_time = absl::FromUnixMicros(row.getColumn(12).getInt64());
+  job.lease_owner = rows.Text(row, 7);
+  job.last_error = rows.Text(row, 8);
+  job.dedupe_key = rows.Text(row, 9);
+  job.payload = rows.Text(row, 10);
+  job.create_time = absl::FromUnixMicros(rows.Int64(row, 11));
+  job.update_time = absl::FromUnixMicros(rows.Int64(row, 12));
   return job;
 }
 
-std::vector<JobRecord> ReadAll(SQLite::Statement& query) {
+std::vector<JobRecord> ReadAll(const db::Rows& rows) {
   std::vector<JobRecord> jobs;
-  while (query.executeStep()) jobs.push_back(ReadJob(query));
+  jobs.reserve(rows.size());
+  for (int r = 0; r < rows.size(); ++r) jobs.push_back(ReadJob(rows, r));
   return jobs;
 }
 
 // The job `id`, read on `db` (the writer inside a write, or a reader);
 // NOT_FOUND when there is none.
-absl::StatusOr<JobRecord> SelectJob(db::Database& db, int64_t id) {
-  ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(kSelectJobSql));
-  query->bind(1, id);
-  if (!query->executeStep()) {
+absl::StatusOr<JobRecord> SelectJob(db::Connection& db, int64_t id) {
+  ASSIGN_OR_RETURN(db::Rows rows, db.Query(kSelectJobSql, {id}));
+  if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("job ", id, " does not exist"));
   }
-  JobRecord job = ReadJob(*query);
-  query->reset();  // ends the read
-  return job;
+  return ReadJob(rows, 0);
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(
-    const std::string& path) {
+    const db::Location& location) {
   db::StoreOptions options;
-  options.path = path;
+  options.location = location;
   options.migrations = JobMigrations();
+  options.postgres_migrations = JobPostgresMigrations();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
-  return std::unique_ptr<JobStore>(new JobStore(std::move(store)));
+  std::string conninfo;
+  std::string channel;
+  if (auto* postgres = dynamic_cast<db::PostgresStore*>(store.get())) {
+    conninfo = postgres->conninfo();
+    channel = postgres->schema() + "_jobs_due";
+  }
+  return std::unique_ptr<JobStore>(
+      new JobStore(std::move(store), std::move(conninfo), std::move(channel)));
+}
+
+absl::StatusOr<std::unique_ptr<db::pg::Listener>> JobStore::ListenForJobs(
+    std::function<void()> wake) {
+  if (channel_.empty()) return std::unique_ptr<db::pg::Listener>();
+  db::pg::ListenerOptions options;
+  options.conninfo = conninfo_;
+  options.channel = channel_;
+  options.on_notify = [wake](absl::string_view) { wake(); };
+  // Whatever was announced while the listener was away is looked for now.
+  options.on_listening = wake;
+  return db::pg::Listener::Start(std::move(options));
+}
+
+absl::Status JobStore::AnnounceDue(db::Connection& writer) {
+  if (channel_.empty()) return absl::OkStatus();
+  return writer.Query(kNotifyJobsSql, {channel_}).status();
 }
 
 absl::StatusOr<EnqueueResult> JobStore::Enqueue(const JobRecord& job) {
   EnqueueResult result;
-  RETURN_IF_ERROR(store_->WriteAutocommit([&](db::Database& writer)
-                                              -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * insert, writer.Prepare(kInsertJobSql));
-    insert->bind(1, job.type);
-    insert->bind(2, job.max_attempts);
-    insert->bind(3, Micros(job.run_time));
-    insert->bind(4, job.dedupe_key);
-    insert->bind(5, job.payload.data(), static_cast<int>(job.payload.size()));
-    insert->bind(6, Micros(job.create_time));
-    insert->bind(7, Micros(job.create_time));
-    if (insert->executeStep()) {
-      result = EnqueueResult{ReadJob(*insert), true};
-      insert->reset();
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(SQLite::Statement * existing,
-                     writer.Prepare(kSelectByKeySql));
-    existing->bind(1, job.dedupe_key);
-    if (!existing->executeStep()) {
-      return absl::InternalError("a conflicting job vanished");
-    }
-    result = EnqueueResult{ReadJob(*existing), false};
-    existing->reset();  // ends the read
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      store_->WriteAutocommit([&](db::Connection& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            db::Rows inserted,
+            writer.Query(kInsertJobSql,
+                         {job.type, job.max_attempts, Micros(job.run_time),
+                          job.dedupe_key, db::Value::Bytes(job.payload),
+                          Micros(job.create_time), Micros(job.create_time)}));
+        if (!inserted.empty()) {
+          result = EnqueueResult{ReadJob(inserted, 0), true};
+          return AnnounceDue(writer);
+        }
+        ASSIGN_OR_RETURN(db::Rows existing,
+                         writer.Query(kSelectByKeySql, {job.dedupe_key}));
+        if (existing.empty()) {
+          return absl::InternalError("a conflicting job vanished");
+        }
+        result = EnqueueResult{ReadJob(existing, 0), false};
+        return absl::OkStatus();
+      }));
   return result;
 }
 
 absl::StatusOr<JobRecord> JobStore::Get(int64_t id) {
   JobRecord job;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
     ASSIGN_OR_RETURN(job, SelectJob(reader, id));
     return absl::OkStatus();
   }));
@@ -210,20 +258,19 @@ absl::StatusOr<std::vector<JobRecord>> JobStore::List(JobState state,
                                                       int limit) {
   if (before_id <= 0) before_id = std::numeric_limits<int64_t>::max();
   std::vector<JobRecord> jobs;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
     if (state == Job::STATE_UNSPECIFIED) {
-      ASSIGN_OR_RETURN(SQLite::Statement * query, reader.Prepare(kListJobsSql));
-      query->bind(1, before_id);
-      query->bind(2, limit);
-      jobs = ReadAll(*query);
+      ASSIGN_OR_RETURN(db::Rows rows,
+                       reader.Query(kListJobsSql, {before_id, limit}));
+      jobs = ReadAll(rows);
       return absl::OkStatus();
     }
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader.Prepare(kListJobsInStateSql));
-    query->bind(1, static_cast<int>(state));
-    query->bind(2, before_id);
-    query->bind(3, limit);
-    jobs = ReadAll(*query);
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     reader.Query(reader.engine() == db::Engine::kPostgres
+                                      ? kPostgresListJobsInStateSql
+                                      : kListJobsInStateSql,
+                                  {static_cast<int>(state), before_id, limit}));
+    jobs = ReadAll(rows);
     return absl::OkStatus();
   }));
   return jobs;
@@ -233,15 +280,14 @@ absl::StatusOr<std::vector<JobRecord>> JobStore::ClaimDue(
     absl::Time now, absl::Duration lease, absl::string_view owner, int limit) {
   std::vector<JobRecord> claimed;
   RETURN_IF_ERROR(
-      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
-        ASSIGN_OR_RETURN(SQLite::Statement * claim,
-                         writer.Prepare(kClaimDueSql));
-        claim->bind(1, Micros(now));
-        claim->bind(2, Micros(now + lease));
-        claim->bind(3, std::string(owner));
-        claim->bind(4, limit);
-        claim->bind(5, kLeaseExpiredError);
-        claimed = ReadAll(*claim);
+      store_->WriteAutocommit([&](db::Connection& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(db::Rows rows,
+                         writer.Query(writer.engine() == db::Engine::kPostgres
+                                          ? kPostgresClaimDueSql
+                                          : kClaimDueSql,
+                                      {Micros(now), Micros(now + lease), owner,
+                                       limit, kLeaseExpiredError}));
+        claimed = ReadAll(rows);
         return absl::OkStatus();
       }));
   return claimed;
@@ -251,53 +297,52 @@ absl::StatusOr<int> JobStore::RecordOutcomes(
     const std::vector<AttemptOutcome>& outcomes, absl::Time now) {
   if (outcomes.empty()) return 0;
   int applied = 0;
-  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
-    for (const AttemptOutcome& outcome : outcomes) {
-      const char* sql = kSucceededSql;
-      switch (outcome.kind) {
-        case AttemptOutcome::Kind::kSucceeded:
-          sql = kSucceededSql;
-          break;
-        case AttemptOutcome::Kind::kRetry:
-          sql = kRetryLaterSql;
-          break;
-        case AttemptOutcome::Kind::kDead:
-          sql = kDeadSql;
-          break;
-        case AttemptOutcome::Kind::kReleased:
-          sql = kReleaseSql;
-          break;
-      }
-      ASSIGN_OR_RETURN(SQLite::Statement * update, writer.Prepare(sql));
-      update->bind(1, Micros(now));
-      update->bind(2, outcome.id);
-      update->bind(3, outcome.attempts);
-      update->bind(4, outcome.lease_owner);
-      if (outcome.kind == AttemptOutcome::Kind::kRetry) {
-        update->bind(5, Micros(outcome.retry_time));
-        update->bind(6, outcome.error);
-      } else if (outcome.kind == AttemptOutcome::Kind::kDead) {
-        update->bind(5, outcome.error);
-      }
-      applied += update->exec();
-    }
-    return absl::OkStatus();
-  }));
+  // Each UPDATE checks the claim it applies to and locks its row: READ
+  // COMMITTED suffices on PostgreSQL.
+  RETURN_IF_ERROR(
+      store_->WriteReadCommitted([&](db::Connection& writer) -> absl::Status {
+        applied = 0;
+        for (const AttemptOutcome& outcome : outcomes) {
+          const char* sql = kSucceededSql;
+          switch (outcome.kind) {
+            case AttemptOutcome::Kind::kSucceeded:
+              sql = kSucceededSql;
+              break;
+            case AttemptOutcome::Kind::kRetry:
+              sql = kRetryLaterSql;
+              break;
+            case AttemptOutcome::Kind::kDead:
+              sql = kDeadSql;
+              break;
+            case AttemptOutcome::Kind::kReleased:
+              sql = kReleaseSql;
+              break;
+          }
+          std::vector<db::Value> params = {
+              Micros(now), outcome.id, outcome.attempts, outcome.lease_owner};
+          if (outcome.kind == AttemptOutcome::Kind::kRetry) {
+            params.push_back(Micros(outcome.retry_time));
+            params.push_back(outcome.error);
+          } else if (outcome.kind == AttemptOutcome::Kind::kDead) {
+            params.push_back(outcome.error);
+          }
+          ASSIGN_OR_RETURN(const int64_t updated, writer.Execute(sql, params));
+          applied += static_cast<int>(updated);
+        }
+        return absl::OkStatus();
+      }));
   return applied;
 }
 
 absl::StatusOr<JobRecord> JobStore::Retry(int64_t id, absl::Time now) {
   JobRecord job;
   RETURN_IF_ERROR(
-      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
-        ASSIGN_OR_RETURN(SQLite::Statement * retry,
-                         writer.Prepare(kRetryDeadSql));
-        retry->bind(1, Micros(now));
-        retry->bind(2, id);
-        if (retry->executeStep()) {
-          job = ReadJob(*retry);
-          retry->reset();
-          return absl::OkStatus();
+      store_->WriteAutocommit([&](db::Connection& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(db::Rows retried,
+                         writer.Query(kRetryDeadSql, {Micros(now), id}));
+        if (!retried.empty()) {
+          job = ReadJob(retried, 0);
+          return AnnounceDue(writer);
         }
         ASSIGN_OR_RETURN(const JobRecord current, SelectJob(writer, id));
         return absl::FailedPreconditionError(
@@ -310,11 +355,10 @@ absl::StatusOr<JobRecord> JobStore::Retry(int64_t id, absl::Time now) {
 absl::StatusOr<int> JobStore::PruneSucceeded(absl::Time cutoff, int limit) {
   int pruned = 0;
   RETURN_IF_ERROR(
-      store_->WriteAutocommit([&](db::Database& writer) -> absl::Status {
-        ASSIGN_OR_RETURN(SQLite::Statement * prune, writer.Prepare(kPruneSql));
-        prune->bind(1, Micros(cutoff));
-        prune->bind(2, limit);
-        pruned = prune->exec();
+      store_->WriteAutocommit([&](db::Connection& writer) -> absl::Status {
+        ASSIGN_OR_RETURN(const int64_t deleted,
+                         writer.Execute(kPruneSql, {Micros(cutoff), limit}));
+        pruned = static_cast<int>(deleted);
         return absl::OkStatus();
       }));
   return pruned;
@@ -332,10 +376,29 @@ absl::StatusOr<std::string> JobStore::ExplainList(JobState state) {
 absl::StatusOr<std::string> JobStore::Explain(absl::string_view sql) {
   std::vector<std::string> steps;
   // Planning is not writing, even for the claim's UPDATE: a reader will do.
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    SQLite::Statement explain(reader.connection(),
-                              absl::StrCat("EXPLAIN QUERY PLAN ", sql));
-    while (explain.executeStep()) steps.push_back(explain.getColumn(3));
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    if (reader.engine() != db::Engine::kSqlite) {
+      return absl::UnimplementedError("query plans are SQLite's");
+    }
+    // The plan does not depend on the values: bind every parameter NULL.
+    // Numbered (?N) parameters count up to the highest N.
+    int params = 0;
+    int numbered = 0;
+    for (size_t i = 0; i < sql.size(); ++i) {
+      if (sql[i] != '?') continue;
+      ++params;
+      int n = 0;
+      while (i + 1 < sql.size() && absl::ascii_isdigit(sql[i + 1])) {
+        n = n * 10 + (sql[++i] - '0');
+      }
+      numbered = std::max(numbered, n);
+    }
+    if (numbered > 0) params = numbered;
+    const std::vector<db::Value> nulls(params, db::Value::Null());
+    ASSIGN_OR_RETURN(
+        db::Rows rows,
+        reader.Query(absl::StrCat("EXPLAIN QUERY PLAN ", sql), nulls));
+    for (int r = 0; r < rows.size(); ++r) steps.push_back(rows.Text(r, 3));
     return absl::OkStatus();
   }));
   return absl::StrJoin(steps, "\n");

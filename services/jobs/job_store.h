@@ -2,6 +2,7 @@
 #define HELPDESK_SERVICES_JOBS_JOB_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "helpdesk/jobs/v1/jobs.pb.h"
+#include "libs/db/pg/listener.h"
+#include "libs/db/sql.h"
 #include "libs/db/store.h"
 
 namespace helpdesk::jobs {
@@ -68,8 +71,16 @@ struct AttemptOutcome {
 // they start.
 class JobStore final {
  public:
+  // Opens (creating and migrating) the service's database at `location`.
   static absl::StatusOr<std::unique_ptr<JobStore>> Open(
-      const std::string& path);
+      const db::Location& location);
+
+  // On PostgreSQL: a listener that calls `wake` whenever any process
+  // (this one or another replica) enqueues or retries a job on this
+  // database, and after every (re)connection; Enqueue and Retry NOTIFY in
+  // their transaction. On SQLite, where one process owns the file, null.
+  absl::StatusOr<std::unique_ptr<db::pg::Listener>> ListenForJobs(
+      std::function<void()> wake);
 
   // Inserts `job` (state QUEUED, attempts 0; id assigned) unless a job with
   // its dedupe_key exists, which is then returned unchanged.
@@ -111,18 +122,28 @@ class JobStore final {
   // `cutoff`; returns how many.
   absl::StatusOr<int> PruneSucceeded(absl::Time cutoff, int limit);
 
-  // SQLite's plan for ClaimDue and for List (tests pin index use).
+  // SQLite's plan for ClaimDue and for List (tests pin index use);
+  // UNIMPLEMENTED on PostgreSQL.
   absl::StatusOr<std::string> ExplainClaim();
   absl::StatusOr<std::string> ExplainList(JobState state);
 
  private:
-  explicit JobStore(std::unique_ptr<db::Store> store)
-      : store_(std::move(store)) {}
+  JobStore(std::unique_ptr<db::Store> store, std::string conninfo,
+           std::string channel)
+      : store_(std::move(store)),
+        conninfo_(std::move(conninfo)),
+        channel_(std::move(channel)) {}
 
   absl::StatusOr<std::string> Explain(absl::string_view sql);
+  // NOTIFY the channel in the writer's transaction (PostgreSQL).
+  absl::Status AnnounceDue(db::Connection& writer);
 
   // The writer, its checkpointer and the readers of the file.
   const std::unique_ptr<db::Store> store_;
+  // PostgreSQL: the listener's connection string and channel; empty on
+  // SQLite.
+  const std::string conninfo_;
+  const std::string channel_;
 };
 
 }  // namespace helpdesk::jobs

@@ -1,15 +1,20 @@
 #include "services/jobs/job_store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/status/status_matchers.h"
-#include "libs/testing/temp_dir.h"
+#include "libs/testing/store_engines.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::jobs {
 namespace {
@@ -50,10 +55,11 @@ std::vector<int64_t> Ids(const std::vector<JobRecord>& jobs) {
   return ids;
 }
 
-class JobStoreTest : public ::testing::Test {
+class JobStoreTest : public helpdesk::testing::EngineTest {
  protected:
   void SetUp() override {
-    auto store = JobStore::Open(dir_.File("jobs.db"));
+    location_ = NewLocation("jobs");
+    auto store = JobStore::Open(location_);
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
   }
@@ -78,11 +84,12 @@ class JobStoreTest : public ::testing::Test {
     return job.ok() ? *job : JobRecord{};
   }
 
-  helpdesk::testing::TempDir dir_;
+  db::Location location_;
   std::unique_ptr<JobStore> store_;
 };
+HELPDESK_INSTANTIATE_ENGINES(JobStoreTest);
 
-TEST_F(JobStoreTest, EnqueueIsIdempotentOnTheDedupeKey) {
+TEST_P(JobStoreTest, EnqueueIsIdempotentOnTheDedupeKey) {
   auto first = store_->Enqueue(NewJob("key-1"));
   ASSERT_THAT(first, IsOk());
   EXPECT_TRUE(first->created);
@@ -104,7 +111,8 @@ TEST_F(JobStoreTest, EnqueueIsIdempotentOnTheDedupeKey) {
   EXPECT_THAT(*all, SizeIs(1));
 }
 
-TEST_F(JobStoreTest, ClaimUsesTheStateRunTimeIndexInOneStatement) {
+TEST_P(JobStoreTest, ClaimUsesTheStateRunTimeIndexInOneStatement) {
+  if (postgres()) GTEST_SKIP() << "SQLite's query plans";
   auto plan = store_->ExplainClaim();
   ASSERT_THAT(plan, IsOk());
   // Both branches (expired leases, due jobs) are range scans of jobs_due;
@@ -118,14 +126,17 @@ TEST_F(JobStoreTest, ClaimUsesTheStateRunTimeIndexInOneStatement) {
       *plan, AllOf(Not(HasSubstr("SCAN jobs")), Not(HasSubstr("TEMP B-TREE"))));
 }
 
-TEST_F(JobStoreTest, ListingByStateUsesItsIndexNewestFirst) {
-  auto plan = store_->ExplainList(Job::DEAD);
-  ASSERT_THAT(plan, IsOk());
-  EXPECT_THAT(*plan, HasSubstr("USING INDEX jobs_by_state (state=? AND id<?)"));
-  EXPECT_THAT(*plan, Not(HasSubstr("TEMP B-TREE")));
-  auto all = store_->ExplainList(Job::STATE_UNSPECIFIED);
-  ASSERT_THAT(all, IsOk());
-  EXPECT_THAT(*all, Not(HasSubstr("TEMP B-TREE")));
+TEST_P(JobStoreTest, ListingByStateUsesItsIndexNewestFirst) {
+  if (!postgres()) {
+    auto plan = store_->ExplainList(Job::DEAD);
+    ASSERT_THAT(plan, IsOk());
+    EXPECT_THAT(*plan,
+                HasSubstr("USING INDEX jobs_by_state (state=? AND id<?)"));
+    EXPECT_THAT(*plan, Not(HasSubstr("TEMP B-TREE")));
+    auto all = store_->ExplainList(Job::STATE_UNSPECIFIED);
+    ASSERT_THAT(all, IsOk());
+    EXPECT_THAT(*all, Not(HasSubstr("TEMP B-TREE")));
+  }
 
   const int64_t a = Enqueue("a");
   const int64_t b = Enqueue("b");
@@ -139,7 +150,7 @@ TEST_F(JobStoreTest, ListingByStateUsesItsIndexNewestFirst) {
   EXPECT_THAT(Ids(*page), ElementsAre(b, a));
 }
 
-TEST_F(JobStoreTest, ClaimTakesDueJobsOldestFirstWithALease) {
+TEST_P(JobStoreTest, ClaimTakesDueJobsOldestFirstWithALease) {
   const int64_t later = Enqueue("later", kT0 + absl::Minutes(5));
   const int64_t second = Enqueue("second", kT0 - absl::Seconds(1));
   const int64_t first = Enqueue("first", kT0 - absl::Seconds(2));
@@ -163,7 +174,7 @@ TEST_F(JobStoreTest, ClaimTakesDueJobsOldestFirstWithALease) {
   EXPECT_THAT(Ids(Claim(kT0 + absl::Minutes(5), "w3")), ElementsAre(later));
 }
 
-TEST_F(JobStoreTest, AnExpiredLeaseIsClaimedAgainAndCountsAsAFailedAttempt) {
+TEST_P(JobStoreTest, AnExpiredLeaseIsClaimedAgainAndCountsAsAFailedAttempt) {
   const int64_t id = Enqueue("job");
   ASSERT_THAT(Claim(kT0, "crashed"), SizeIs(1));
 
@@ -193,7 +204,7 @@ TEST_F(JobStoreTest, AnExpiredLeaseIsClaimedAgainAndCountsAsAFailedAttempt) {
   EXPECT_EQ(done.lease_owner, "");
 }
 
-TEST_F(JobStoreTest, AnExpiredLeaseOnTheLastAttemptSendsTheJobDead) {
+TEST_P(JobStoreTest, AnExpiredLeaseOnTheLastAttemptSendsTheJobDead) {
   const int64_t id = Enqueue("poison", kT0, /*max_attempts=*/2);
   ASSERT_THAT(Claim(kT0, "w1"), SizeIs(1));
   ASSERT_THAT(Claim(kT0 + kLease, "w2"), SizeIs(1));  // attempt 2
@@ -206,7 +217,7 @@ TEST_F(JobStoreTest, AnExpiredLeaseOnTheLastAttemptSendsTheJobDead) {
   EXPECT_THAT(Claim(kT0 + 10 * kLease, "w4"), IsEmpty());
 }
 
-TEST_F(JobStoreTest, OutcomesRetryLaterOrDieWithTheError) {
+TEST_P(JobStoreTest, OutcomesRetryLaterOrDieWithTheError) {
   const int64_t retry = Enqueue("retry");
   const int64_t dead = Enqueue("dead");
   const int64_t released = Enqueue("released");
@@ -234,7 +245,7 @@ TEST_F(JobStoreTest, OutcomesRetryLaterOrDieWithTheError) {
   EXPECT_EQ(l.run_time, kT0 + absl::Seconds(1));
 }
 
-TEST_F(JobStoreTest, RetryPutsOnlyDeadJobsBackInTheQueue) {
+TEST_P(JobStoreTest, RetryPutsOnlyDeadJobsBackInTheQueue) {
   const int64_t id = Enqueue("job");
   EXPECT_THAT(store_->Retry(id, kT0),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -254,7 +265,7 @@ TEST_F(JobStoreTest, RetryPutsOnlyDeadJobsBackInTheQueue) {
   EXPECT_THAT(Ids(Claim(kT0 + absl::Hours(1), "w")), ElementsAre(id));
 }
 
-TEST_F(JobStoreTest, PruneDeletesOnlySucceededJobsPastTheCutoff) {
+TEST_P(JobStoreTest, PruneDeletesOnlySucceededJobsPastTheCutoff) {
   const int64_t old_done = Enqueue("old");
   const int64_t new_done = Enqueue("new");
   const int64_t dead = Enqueue("dead");
@@ -275,6 +286,70 @@ TEST_F(JobStoreTest, PruneDeletesOnlySucceededJobsPastTheCutoff) {
   EXPECT_THAT(store_->Get(old_done), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(store_->Get(new_done), IsOk());
   EXPECT_THAT(store_->Get(dead), IsOk());
+}
+
+// Two stores on one database stand for two jobs replicas: claimers on
+// both, in parallel, take every job exactly once (SKIP LOCKED on
+// PostgreSQL; one writer on SQLite, where both stores share the file).
+TEST_P(JobStoreTest, ClaimersOnTwoStoresTakeEachJobOnce) {
+  auto other = JobStore::Open(location_);
+  ASSERT_THAT(other, IsOk());
+  constexpr int kJobs = 200;
+  for (int i = 0; i < kJobs; ++i) Enqueue(absl::StrCat("job-", i));
+  absl::Mutex mu;
+  std::vector<int64_t> taken;
+  std::vector<std::thread> claimers;
+  for (int t = 0; t < 4; ++t) {
+    JobStore* store = t % 2 == 0 ? store_.get() : other->get();
+    claimers.emplace_back([&, store, t] {
+      for (;;) {
+        auto claimed =
+            store->ClaimDue(kT0, kLease, absl::StrCat("worker-", t), 7);
+        ASSERT_THAT(claimed, IsOk());
+        if (claimed->empty()) return;
+        absl::MutexLock lock(&mu);
+        for (const JobRecord& job : *claimed) taken.push_back(job.id);
+      }
+    });
+  }
+  for (std::thread& claimer : claimers) claimer.join();
+  std::sort(taken.begin(), taken.end());
+  EXPECT_EQ(taken.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::adjacent_find(taken.begin(), taken.end()), taken.end())
+      << "a job was claimed twice";
+}
+
+// A job enqueued through one replica wakes the listener of another at
+// once, not at its next poll.
+TEST_P(JobStoreTest, AnEnqueueOnAnotherReplicaWakesThisOne) {
+  std::atomic<int> wakes{0};
+  auto listener = store_->ListenForJobs([&] { ++wakes; });
+  ASSERT_THAT(listener, IsOk());
+  if (!postgres()) {
+    EXPECT_EQ(*listener, nullptr) << "one process owns a SQLite file";
+    return;
+  }
+  ASSERT_NE(*listener, nullptr);
+  // Connected and listening: the first wake-up.
+  ASSERT_TRUE(helpdesk::testing::WaitFor([&] { return wakes.load() >= 1; }));
+  auto other = JobStore::Open(location_);
+  ASSERT_THAT(other, IsOk());
+  const int before = wakes.load();
+  ASSERT_THAT((*other)->Enqueue(NewJob("from-the-other-replica")), IsOk());
+  EXPECT_TRUE(
+      helpdesk::testing::WaitFor([&] { return wakes.load() > before; }));
+  // A retried DEAD job is announced too.
+  auto claimed = (*other)->ClaimDue(kT0, kLease, "w", 1);
+  ASSERT_THAT(claimed, IsOk());
+  ASSERT_EQ(claimed->size(), 1u);
+  ASSERT_THAT(
+      (*other)->RecordOutcomes(
+          {{(*claimed)[0].id, 1, "w", AttemptOutcome::Kind::kDead, {}, "x"}},
+          kT0),
+      IsOk());
+  const int after = wakes.load();
+  ASSERT_THAT((*other)->Retry((*claimed)[0].id, kT0), IsOk());
+  EXPECT_TRUE(helpdesk::testing::WaitFor([&] { return wakes.load() > after; }));
 }
 
 }  // namespace

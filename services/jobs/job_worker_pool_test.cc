@@ -74,7 +74,7 @@ class ScriptedHandler final : public JobHandler {
 class JobWorkerPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = JobStore::Open(dir_.File("jobs.db"));
+    auto store = JobStore::Open({.path = dir_.File("jobs.db")});
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
     options_.workers = 0;

@@ -1,6 +1,5 @@
 #include "services/jobs/jobs_component.h"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,14 +13,6 @@
 #include "services/jobs/job_validation.h"
 
 namespace helpdesk::jobs {
-namespace {
-
-std::string DatabasePath(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "jobs.db").string();
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<JobsComponent>> JobsComponent::Create(
     JobsComponentOptions options, const Clock* clock, const rpc::Peers& peers) {
   if (options.workers.lease <= options.workers.handler_timeout) {
@@ -38,7 +29,7 @@ absl::StatusOr<std::unique_ptr<JobsComponent>> JobsComponent::Create(
         paging::PageTokenKey(options.service_token);
   }
   ASSIGN_OR_RETURN(component->store_,
-                   JobStore::Open(DatabasePath(options.data_dir)));
+                   JobStore::Open(options.storage.For("jobs")));
   const std::string& token = options.service_token;
   component->notifications_ = std::make_unique<clients::NotificationClient>(
       clients::PeerOptions{peers.notification, token, options.peer_deadline});
@@ -63,6 +54,11 @@ JobsComponent::~JobsComponent() { Stop(); }
 
 absl::Status JobsComponent::Start() {
   workers_->Start();
+  // On PostgreSQL, jobs enqueued by other processes (ticket replicas' relays
+  // calling another jobs replica, RetryJob there) wake these workers too.
+  ASSIGN_OR_RETURN(listener_, store_->ListenForJobs([workers = workers_.get()] {
+    workers->Notify();
+  }));
   scheduler_->Start();
   // Jobs enqueued before the workers started are due now.
   workers_->Notify();
@@ -70,6 +66,7 @@ absl::Status JobsComponent::Start() {
 }
 
 void JobsComponent::Stop() {
+  listener_.reset();  // no wake-up after this
   scheduler_->Stop();
   workers_->Stop();
 }

@@ -12,6 +12,8 @@
 #include "libs/clients/notification_client.h"
 #include "libs/clients/ticket_client.h"
 #include "libs/clock/clock.h"
+#include "libs/db/pg/listener.h"
+#include "libs/db/store.h"
 #include "libs/rpc/component.h"
 #include "services/jobs/escalation_scheduler.h"
 #include "services/jobs/fan_out_handler.h"
@@ -22,7 +24,9 @@
 namespace helpdesk::jobs {
 
 struct JobsComponentOptions {
-  std::string data_dir;  // holds jobs.db
+  // Where the service keeps its data: its SQLite file in storage.data_dir,
+  // or its schema of storage.database_url.
+  db::Storage storage;
   std::string service_token;
   JobServiceOptions service;  // page_token_key empty: derived from the token
   JobWorkerPoolOptions workers;
@@ -69,6 +73,8 @@ class JobsComponent final : public rpc::Component {
   std::unique_ptr<clients::TicketClient> tickets_;
   std::unique_ptr<FanOutHandler> handler_;
   std::unique_ptr<JobWorkerPool> workers_;
+  // LISTENs for jobs enqueued anywhere (PostgreSQL; null on SQLite).
+  std::unique_ptr<db::pg::Listener> listener_;
   std::unique_ptr<EscalationScheduler> scheduler_;
   std::unique_ptr<JobServiceImpl> service_;
 };

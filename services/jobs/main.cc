@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
            return absl::InvalidArgumentError("--workers must be at least 1");
          }
          helpdesk::jobs::JobsComponentOptions options;
-         options.data_dir = environment.data_dir;
+         options.storage = environment.storage;
          options.service_token = environment.service_token;
          options.service.default_max_attempts =
              absl::GetFlag(FLAGS_max_attempts);

@@ -8,6 +8,8 @@ namespace helpdesk::jobs {
 
 // The schema history of jobs.db, oldest first.
 absl::Span<const db::Migration> JobMigrations();
+// The same schema on PostgreSQL.
+absl::Span<const db::Migration> JobPostgresMigrations();
 
 }  // namespace helpdesk::jobs
 

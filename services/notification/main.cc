@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
        .create = [](helpdesk::rpc::ServiceEnvironment& environment)
            -> absl::StatusOr<std::unique_ptr<helpdesk::rpc::Component>> {
          helpdesk::notification::NotificationComponentOptions options;
-         options.data_dir = environment.data_dir;
+         options.storage = environment.storage;
          options.service_token = environment.service_token;
          options.watch.heartbeat_interval =
              absl::GetFlag(FLAGS_heartbeat_interval);

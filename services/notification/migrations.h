@@ -8,6 +8,8 @@ namespace helpdesk::notification {
 
 // The schema history of notifications.db, oldest first.
 absl::Span<const db::Migration> NotificationMigrations();
+// The same schema on PostgreSQL.
+absl::Span<const db::Migration> NotificationPostgresMigrations();
 
 }  // namespace helpdesk::notification
 

@@ -1,7 +1,6 @@
 #include "services/notification/notification_component.h"
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,14 +13,6 @@
 #include "libs/status/status_macros.h"
 
 namespace helpdesk::notification {
-namespace {
-
-std::string DatabasePath(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "notifications.db").string();
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<NotificationComponent>>
 NotificationComponent::Create(NotificationComponentOptions options,
                               const Clock* clock,
@@ -31,9 +22,8 @@ NotificationComponent::Create(NotificationComponentOptions options,
   if (opts.service.page_token_key.empty()) {
     opts.service.page_token_key = paging::PageTokenKey(opts.service_token);
   }
-  ASSIGN_OR_RETURN(
-      component->store_,
-      NotificationStore::Open(DatabasePath(opts.data_dir), opts.db_readers));
+  ASSIGN_OR_RETURN(component->store_, NotificationStore::Open(opts.storage.For(
+                                          "notifications", opts.db_readers)));
   NotificationStore* store = component->store_.get();
   component->hub_ = std::make_unique<WatchHub>(
       [store](int64_t user_id) { return store->GetUnreadCount(user_id); },

@@ -10,6 +10,7 @@
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/rpc/component.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/notification_store.h"
@@ -18,7 +19,9 @@
 namespace helpdesk::notification {
 
 struct NotificationComponentOptions {
-  std::string data_dir;  // holds notifications.db
+  // Where the service keeps its data: its SQLite file in storage.data_dir,
+  // or its schema of storage.database_url.
+  db::Storage storage;
   std::string service_token;
   // Read-only connections to notifications.db that the read RPCs share (see
   // db::ReaderPool); writes use one connection of their own.

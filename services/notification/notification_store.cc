@@ -8,11 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/Statement.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "libs/db/database.h"
+#include "libs/db/sql.h"
 #include "libs/db/store.h"
 #include "libs/status/status_macros.h"
 #include "services/notification/migrations.h"
@@ -36,7 +35,7 @@ namespace {
 constexpr char kInsertNotificationSql[] =
     "INSERT INTO notifications (user_id, ticket_id, subject, message, "
     "create_time, read_time, source_job_id) VALUES (?, ?, ?, ?, ?, NULL, ?) "
-    "ON CONFLICT (source_job_id, user_id) DO NOTHING";
+    "ON CONFLICT (source_job_id, user_id) DO NOTHING RETURNING id";
 constexpr char kSelectBySourceSql[] =
     "SELECT id, user_id, ticket_id, subject, message, create_time, read_time, "
     "source_job_id FROM notifications WHERE source_job_id = ? AND user_id = ?";
@@ -55,18 +54,18 @@ constexpr char kMarkAllReadSql[] =
     "UPDATE notifications SET read_time = ? "
     "WHERE user_id = ? AND read_time IS NULL";
 
-NotificationRecord ReadNotification(SQLite::Statement& row) {
+NotificationRecord ReadNotification(const db::Rows& rows, int row) {
   NotificationRecord record;
-  record.id = row.getColumn(0).getInt64();
-  record.user_id = row.getColumn(1).getInt64();
-  record.ticket_id = row.getColumn(2).getInt64();
-  record.subject = row.getColumn(3).getString();
-  record.message = row.getColumn(4).getString();
-  record.create_time = absl::FromUnixMicros(row.getColumn(5).getInt64());
-  if (!row.getColumn(6).isNull()) {
-    record.read_time = absl::FromUnixMicros(row.getColumn(6).getInt64());
+  record.id = rows.Int64(row, 0);
+  record.user_id = rows.Int64(row, 1);
+  record.ticket_id = rows.Int64(row, 2);
+  record.subject = rows.Text(row, 3);
+  record.message = rows.Text(row, 4);
+  record.create_time = absl::FromUnixMicros(rows.Int64(row, 5));
+  if (!rows.IsNull(row, 6)) {
+    record.read_time = absl::FromUnixMicros(rows.Int64(row, 6));
   }
-  record.source_job_id = row.getColumn(7).getInt64();
+  record.source_job_id = rows.Int64(row, 7);
   return record;
 }
 
@@ -74,35 +73,26 @@ absl::Status NotFound() { return absl::NotFoundError("no such notification"); }
 
 // The user's unread count, read on `db` (the writer inside a transaction, or
 // a reader).
-absl::StatusOr<int64_t> SelectUnreadCount(db::Database& db, int64_t user_id) {
-  ASSIGN_OR_RETURN(SQLite::Statement * query,
-                   db.Prepare(kSelectUnreadCountSql));
-  query->bind(1, user_id);
-  int64_t count = 0;
-  if (query->executeStep()) count = query->getColumn(0).getInt64();
-  query->reset();
-  return count;
+absl::StatusOr<int64_t> SelectUnreadCount(db::Connection& db, int64_t user_id) {
+  ASSIGN_OR_RETURN(db::Rows rows, db.Query(kSelectUnreadCountSql, {user_id}));
+  return rows.empty() ? 0 : rows.Int64(0, 0);
 }
 
-absl::StatusOr<NotificationRecord> SelectOwned(db::Database& db,
+absl::StatusOr<NotificationRecord> SelectOwned(db::Connection& db,
                                                int64_t user_id, int64_t id) {
-  ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(kSelectOwnedSql));
-  query->bind(1, id);
-  query->bind(2, user_id);
-  if (!query->executeStep()) return NotFound();
-  NotificationRecord record = ReadNotification(*query);
-  query->reset();
-  return record;
+  ASSIGN_OR_RETURN(db::Rows rows, db.Query(kSelectOwnedSql, {id, user_id}));
+  if (rows.empty()) return NotFound();
+  return ReadNotification(rows, 0);
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
-    const std::string& path, int readers) {
+    const db::Location& location) {
   db::StoreOptions options;
-  options.path = path;
+  options.location = location;
   options.migrations = NotificationMigrations();
-  options.readers = readers;
+  options.postgres_migrations = NotificationPostgresMigrations();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
   return std::unique_ptr<NotificationStore>(
       new NotificationStore(std::move(store)));
@@ -111,30 +101,27 @@ absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
 absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
     const NotificationRecord& notification) {
   CreateResult result;
-  auto insert_or_find = [&](db::Database& writer) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     writer.Prepare(kInsertNotificationSql));
-    insert->bind(1, notification.user_id);
-    insert->bind(2, notification.ticket_id);
-    insert->bind(3, notification.subject);
-    insert->bind(4, notification.message);
-    insert->bind(5, absl::ToUnixMicros(notification.create_time));
-    insert->bind(6, notification.source_job_id);
-    result.created = insert->exec() == 1;
+  auto insert_or_find = [&](db::Connection& writer) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows inserted,
+                     writer.Query(kInsertNotificationSql,
+                                  {notification.user_id, notification.ticket_id,
+                                   notification.subject, notification.message,
+                                   absl::ToUnixMicros(notification.create_time),
+                                   notification.source_job_id}));
+    result.created = !inserted.empty();
     if (result.created) {
       result.notification = notification;
-      result.notification.id = writer.connection().getLastInsertRowid();
+      result.notification.id = inserted.Int64(0, 0);
       result.notification.read_time.reset();
     } else {
-      ASSIGN_OR_RETURN(SQLite::Statement * existing,
-                       writer.Prepare(kSelectBySourceSql));
-      existing->bind(1, notification.source_job_id);
-      existing->bind(2, notification.user_id);
-      if (!existing->executeStep()) {
+      ASSIGN_OR_RETURN(
+          db::Rows existing,
+          writer.Query(kSelectBySourceSql,
+                       {notification.source_job_id, notification.user_id}));
+      if (existing.empty()) {
         return absl::InternalError("idempotency key without a row");
       }
-      result.notification = ReadNotification(*existing);
-      existing->reset();
+      result.notification = ReadNotification(existing, 0);
     }
     ASSIGN_OR_RETURN(result.unread.count,
                      SelectUnreadCount(writer, notification.user_id));
@@ -149,7 +136,7 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
 
 absl::StatusOr<UnreadCount> NotificationStore::GetUnreadCount(int64_t user_id) {
   UnreadCount unread;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
     // Loaded before the read begins: the count is at least this new.
     unread.version = version_.load();
     ASSIGN_OR_RETURN(unread.count, SelectUnreadCount(reader, user_id));
@@ -163,19 +150,20 @@ absl::StatusOr<NotificationPage> NotificationStore::ListNotifications(
   NotificationPage page;
   // One snapshot, so that the page and the count agree.
   RETURN_IF_ERROR(
-      store_->ReadSnapshot([&](db::Database& reader) -> absl::Status {
+      store_->ReadSnapshot([&](db::Connection& reader) -> absl::Status {
         // Before the snapshot's first read: see GetUnreadCount.
         page.unread.version = version_.load();
         ASSIGN_OR_RETURN(
-            SQLite::Statement * query,
-            reader.Prepare(unread_only ? kListUnreadNotificationsSql
-                                       : kListNotificationsSql));
-        query->bind(1, user_id);
-        query->bind(
-            2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max());
-        query->bind(3, limit);
-        while (query->executeStep()) {
-          page.notifications.push_back(ReadNotification(*query));
+            db::Rows rows,
+            reader.Query(unread_only ? kListUnreadNotificationsSql
+                                     : kListNotificationsSql,
+                         {user_id,
+                          before_id > 0 ? before_id
+                                        : std::numeric_limits<int64_t>::max(),
+                          limit}));
+        page.notifications.clear();
+        for (int r = 0; r < rows.size(); ++r) {
+          page.notifications.push_back(ReadNotification(rows, r));
         }
         ASSIGN_OR_RETURN(page.unread.count, SelectUnreadCount(reader, user_id));
         return absl::OkStatus();
@@ -187,13 +175,13 @@ absl::StatusOr<ReadStateResult> NotificationStore::ChangeReadState(
     const char* update_sql, int64_t user_id, int64_t id,
     std::optional<absl::Time> now) {
   ReadStateResult result;
-  auto change = [&](db::Database& writer) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * update, writer.Prepare(update_sql));
-    int index = 1;
-    if (now) update->bind(index++, absl::ToUnixMicros(*now));
-    update->bind(index++, id);
-    update->bind(index++, user_id);
-    result.changed = update->exec() > 0;
+  auto change = [&](db::Connection& writer) -> absl::Status {
+    std::vector<db::Value> params;
+    if (now) params.push_back(absl::ToUnixMicros(*now));
+    params.push_back(id);
+    params.push_back(user_id);
+    ASSIGN_OR_RETURN(const int64_t updated, writer.Execute(update_sql, params));
+    result.changed = updated > 0;
     ASSIGN_OR_RETURN(result.notification, SelectOwned(writer, user_id, id));
     ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(writer, user_id));
     return absl::OkStatus();
@@ -219,12 +207,11 @@ absl::StatusOr<ReadStateResult> NotificationStore::MarkUnread(int64_t user_id,
 absl::StatusOr<MarkAllResult> NotificationStore::MarkAllRead(int64_t user_id,
                                                              absl::Time now) {
   MarkAllResult result;
-  auto mark_all = [&](db::Database& writer) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * update,
-                     writer.Prepare(kMarkAllReadSql));
-    update->bind(1, absl::ToUnixMicros(now));
-    update->bind(2, user_id);
-    result.updated = update->exec();
+  auto mark_all = [&](db::Connection& writer) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        const int64_t updated,
+        writer.Execute(kMarkAllReadSql, {absl::ToUnixMicros(now), user_id}));
+    result.updated = static_cast<int>(updated);
     ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(writer, user_id));
     return absl::OkStatus();
   };

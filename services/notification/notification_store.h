@@ -71,10 +71,12 @@ struct NotificationPage {
 // store's readers, and see every change committed before they start.
 class NotificationStore final {
  public:
-  // Opens (creating and migrating) the file, then `readers` read-only
-  // connections to it.
+  // Opens (creating and migrating) the service's database at `location`.
   static absl::StatusOr<std::unique_ptr<NotificationStore>> Open(
-      const std::string& path, int readers = db::ReaderPool::kDefaultSize);
+      const db::Location& location);
+
+  // The store underneath (tests read the tables through it).
+  db::Store& db() { return *store_; }
 
   // Inserts `notification` (its id and read_time are ignored) unless a row
   // with the same (source_job_id, user_id) exists; then returns that row

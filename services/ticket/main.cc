@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
        .create = [](helpdesk::rpc::ServiceEnvironment& environment)
            -> absl::StatusOr<std::unique_ptr<helpdesk::rpc::Component>> {
          helpdesk::ticket::TicketComponentOptions options;
-         options.data_dir = environment.data_dir;
+         options.storage = environment.storage;
          options.service_token = environment.service_token;
          options.service.rate_limits = absl::GetFlag(FLAGS_rate_limits);
          options.service.escalate_after = absl::GetFlag(FLAGS_escalate_after);

@@ -8,6 +8,8 @@ namespace helpdesk::ticket {
 
 // The schema history of tickets.db, oldest first.
 absl::Span<const db::Migration> TicketMigrations();
+// The same schema on PostgreSQL.
+absl::Span<const db::Migration> TicketPostgresMigrations();
 
 }  // namespace helpdesk::ticket
 

@@ -1,25 +1,14 @@
 #include "services/ticket/ticket_component.h"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "libs/db/database.h"
 #include "libs/paging/page_token.h"
 #include "libs/status/status_macros.h"
-#include "services/ticket/migrations.h"
 
 namespace helpdesk::ticket {
-
-namespace {
-
-std::string DatabasePath(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "tickets.db").string();
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
     TicketComponentOptions options, const Clock* clock,
@@ -29,9 +18,10 @@ absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
     options.service.page_token_key =
         paging::PageTokenKey(options.service_token);
   }
-  const std::string path = DatabasePath(options.data_dir);
-  ASSIGN_OR_RETURN(component->store_,
-                   TicketStore::Open(path, clock, options.db_readers));
+  ASSIGN_OR_RETURN(
+      component->store_,
+      TicketStore::Open(options.storage.For("tickets", options.db_readers),
+                        clock));
   const std::string& token = options.service_token;
   component->users_ = std::make_unique<clients::AuthClient>(
       clients::PeerOptions{peers.auth, token});
@@ -41,9 +31,8 @@ absl::StatusOr<std::unique_ptr<TicketComponent>> TicketComponent::Create(
       clients::PeerOptions{peers.audit, token});
   component->jobs_deliverer_ = std::make_unique<clients::JobsDeliverer>(
       clients::PeerOptions{peers.jobs, token});
-  ASSIGN_OR_RETURN(auto relay_db, db::Database::Open(path, TicketMigrations()));
   component->relay_ = std::make_unique<outbox::OutboxRelay>(
-      std::move(relay_db),
+      &component->store_->db(),
       absl::flat_hash_map<std::string, outbox::Deliverer*>{
           {clients::kAuditDestination, component->audit_deliverer_.get()},
           {clients::kJobsDestination, component->jobs_deliverer_.get()}},

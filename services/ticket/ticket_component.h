@@ -11,6 +11,7 @@
 #include "libs/clients/jobs_client.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
+#include "libs/db/store.h"
 #include "libs/outbox/relay.h"
 #include "libs/rpc/component.h"
 #include "services/ticket/ticket_service.h"
@@ -19,7 +20,9 @@
 namespace helpdesk::ticket {
 
 struct TicketComponentOptions {
-  std::string data_dir;
+  // Where the service keeps its data: its SQLite file in storage.data_dir,
+  // or its schema of storage.database_url.
+  db::Storage storage;
   std::string service_token;
   // Read-only connections to tickets.db that the read RPCs share (see
   // db::ReaderPool); writes use one connection of their own.

@@ -2,15 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "SQLiteCpp/Statement.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/db/sql.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -26,6 +27,8 @@ constexpr int kMaxCountedMatches = 1'000;
 bool HasStatus(const TicketFilter& filter) {
   return filter.status != ::helpdesk::tickets::v1::Ticket::STATUS_UNSPECIFIED;
 }
+
+bool Postgres(db::Engine engine) { return engine == db::Engine::kPostgres; }
 
 // The index for a listing without search: the most selective filter's,
 // with the status when both are given. Pinned with INDEXED BY: SQLite
@@ -63,8 +66,17 @@ std::vector<std::string> Conditions(const TicketFilter& filter,
 // A search walks the full-text index newest first (FTS5 serves ORDER BY
 // rowid DESC and rowid < ? itself) and checks the other filters per match,
 // stopping at the page's end.
-std::string SearchFrom(const TicketFilter& filter, bool with_cursor) {
+// On PostgreSQL the tickets' own `search` tsvector (GIN-indexed) answers
+// the match.
+std::string SearchFrom(db::Engine engine, const TicketFilter& filter,
+                       bool with_cursor) {
   std::vector<std::string> conditions = Conditions(filter, "t.");
+  if (Postgres(engine)) {
+    conditions.insert(conditions.begin(), "t.search @@ ?::tsquery");
+    if (with_cursor) conditions.push_back("t.id < ?");
+    return absl::StrCat(" FROM tickets t WHERE ",
+                        absl::StrJoin(conditions, " AND "));
+  }
   conditions.insert(conditions.begin(), "f.tickets_fts MATCH ?");
   if (with_cursor) conditions.push_back("f.rowid < ?");
   return absl::StrCat(
@@ -107,6 +119,16 @@ class Tokenizer {
     return found;
   }
 
+  // Every token of `text`, as the index stores it.
+  std::vector<std::string> Tokens(absl::string_view text) {
+    std::vector<std::string> tokens;
+    if (tokenizer_ == nullptr || text.empty()) return tokens;
+    absl::MutexLock lock(&mu_);
+    api_.xTokenize(tokenizer_, &tokens, FTS5_TOKENIZE_DOCUMENT, text.data(),
+                   static_cast<int>(text.size()), &CollectToken);
+    return tokens;
+  }
+
  private:
   Tokenizer() {
     if (sqlite3_open(":memory:", &db_) != SQLITE_OK) return;
@@ -134,6 +156,25 @@ class Tokenizer {
     return SQLITE_DONE;  // one is enough
   }
 
+  // PostgreSQL refuses lexemes over 2 KiB; a prefix of a long token still
+  // matches what its prefix queries ask for.
+  static constexpr int kMaxTokenBytes = 255;
+
+  static int CollectToken(void* tokens, int, const char* token, int size, int,
+                          int) {
+    // Cut at a character boundary: PostgreSQL refuses broken UTF-8.
+    int length = size;
+    if (length > kMaxTokenBytes) {
+      length = kMaxTokenBytes;
+      while (length > 0 &&
+             (static_cast<unsigned char>(token[length]) & 0xC0) == 0x80) {
+        --length;
+      }
+    }
+    static_cast<std::vector<std::string>*>(tokens)->emplace_back(token, length);
+    return SQLITE_OK;
+  }
+
   absl::Mutex mu_;
   sqlite3* db_ = nullptr;  // owns what the tokenizer comes from; never closed
   fts5_tokenizer api_ = {};
@@ -142,24 +183,30 @@ class Tokenizer {
 
 }  // namespace
 
-int BindFilter(SQLite::Statement& query, const TicketFilter& filter) {
-  int index = 1;
-  if (!filter.match.empty()) query.bind(index++, filter.match);
-  if (filter.requester_id != 0) query.bind(index++, filter.requester_id);
-  if (HasStatus(filter)) query.bind(index++, static_cast<int>(filter.status));
-  if (filter.assignee_id) query.bind(index++, *filter.assignee_id);
-  return index;
+std::vector<db::Value> FilterParams(db::Engine engine,
+                                    const TicketFilter& filter) {
+  std::vector<db::Value> params;
+  if (!filter.match.empty()) {
+    params.push_back(Postgres(engine) ? filter.tsquery : filter.match);
+  }
+  if (filter.requester_id != 0) params.push_back(filter.requester_id);
+  if (HasStatus(filter)) params.push_back(static_cast<int>(filter.status));
+  if (filter.assignee_id) params.push_back(*filter.assignee_id);
+  return params;
 }
 
-std::string ListSql(const TicketFilter& filter, bool with_cursor) {
+std::string ListSql(db::Engine engine, const TicketFilter& filter,
+                    bool with_cursor) {
   if (!filter.match.empty()) {
     return absl::StrCat("SELECT ", kTicketColumnsOfT,
-                        SearchFrom(filter, with_cursor),
-                        " ORDER BY f.rowid DESC LIMIT ?");
+                        SearchFrom(engine, filter, with_cursor),
+                        Postgres(engine) ? " ORDER BY t.id DESC LIMIT ?"
+                                         : " ORDER BY f.rowid DESC LIMIT ?");
   }
   std::vector<std::string> conditions = Conditions(filter, "");
   if (with_cursor) conditions.push_back("id < ?");
-  const char* index = IndexFor(filter);
+  // PostgreSQL plans with statistics and has no INDEXED BY.
+  const char* index = Postgres(engine) ? nullptr : IndexFor(filter);
   return absl::StrCat(
       "SELECT ", kTicketColumns, " FROM tickets",
       index != nullptr ? absl::StrCat(" INDEXED BY ", index) : "",
@@ -169,15 +216,15 @@ std::string ListSql(const TicketFilter& filter, bool with_cursor) {
 
 // total_size: a sum over the maintained counters, or for a search a count
 // of the matches capped at kMaxCountedMatches.
-std::string CountSql(const TicketFilter& filter) {
+std::string CountSql(db::Engine engine, const TicketFilter& filter) {
   if (!filter.match.empty()) {
     // Without other filters the index alone answers (no row lookups).
     const std::string from =
-        Conditions(filter, "").empty()
+        Conditions(filter, "").empty() && !Postgres(engine)
             ? " FROM tickets_fts f WHERE f.tickets_fts MATCH ?"
-            : SearchFrom(filter, false);
+            : SearchFrom(engine, filter, false);
     return absl::StrCat("SELECT COUNT(*) FROM (SELECT 1", from, " LIMIT ",
-                        kMaxCountedMatches, ")");
+                        kMaxCountedMatches, ") AS matches");
   }
   const bool by_requester = filter.requester_id != 0;
   std::vector<std::string> conditions = Conditions(filter, "");
@@ -198,6 +245,59 @@ std::string SearchExpression(absl::string_view query) {
     }
   }
   return absl::StrJoin(parts, " AND ");
+}
+
+namespace {
+
+// A lexeme in a tsquery: in single quotes, quotes doubled, backslashes
+// escaped.
+std::string QuoteLexeme(absl::string_view token) {
+  std::string quoted = "'";
+  for (char c : token) {
+    if (c == '\'') quoted.push_back('\'');
+    if (c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  quoted.push_back('\'');
+  return quoted;
+}
+
+}  // namespace
+
+std::string SearchTsQuery(absl::string_view query) {
+  std::vector<std::string> parts;
+  for (absl::string_view term : absl::StrSplit(
+           query, absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
+    for (const std::string& token : Tokenizer::Get().Tokens(term)) {
+      parts.push_back(absl::StrCat(QuoteLexeme(token), ":*"));
+    }
+  }
+  return absl::StrJoin(parts, " & ");
+}
+
+std::string SearchLexemes(absl::string_view title, absl::string_view body) {
+  std::string literal = "{";
+  bool first = true;
+  for (absl::string_view text : {title, body}) {
+    for (const std::string& token : Tokenizer::Get().Tokens(text)) {
+      if (!first) literal.push_back(',');
+      first = false;
+      // An array element in double quotes, " and \ escaped.
+      literal.push_back('"');
+      for (char c : token) {
+        if (c == '"' || c == '\\') literal.push_back('\\');
+        literal.push_back(c);
+      }
+      literal.push_back('"');
+    }
+  }
+  literal.push_back('}');
+  return literal;
+}
+
+void SetSearch(TicketFilter& filter, absl::string_view query) {
+  filter.match = SearchExpression(query);
+  filter.tsquery = SearchTsQuery(query);
 }
 
 }  // namespace helpdesk::ticket

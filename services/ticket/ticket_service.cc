@@ -207,7 +207,7 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
   filter.status = request.status();
   ASSIGN_OR_RETURN(filter.assignee_id,
                    ParseAssignee(request.assignee(), caller.user_id));
-  filter.match = SearchExpression(query);
+  SetSearch(filter, query);
 
   const std::string scope = absl::StrCat(
       "ListTickets/requester=", filter.requester_id, "/status=", filter.status,

@@ -7,14 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "SQLiteCpp/Statement.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "libs/db/database.h"
+#include "libs/db/sql.h"
 #include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
@@ -26,7 +25,14 @@ namespace {
 
 constexpr char kInsertTicketSql[] =
     "INSERT INTO tickets (requester_id, title, body, status, assignee_id, "
-    "create_time, update_time, escalate_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "create_time, update_time, escalate_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "RETURNING id";
+// On PostgreSQL the row carries its own full-text entry.
+constexpr char kPostgresInsertTicketSql[] =
+    "INSERT INTO tickets (requester_id, title, body, status, assignee_id, "
+    "create_time, update_time, escalate_time, search) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, array_to_tsvector(?::text[])) "
+    "RETURNING id";
 constexpr char kInsertFtsSql[] =
     "INSERT INTO tickets_fts (rowid, title, body) VALUES (?, ?, ?)";
 constexpr char kDeleteFtsSql[] =
@@ -38,11 +44,13 @@ constexpr char kSelectTicketSql[] =
 constexpr char kUpdateTicketSql[] =
     "UPDATE tickets SET title = ?, body = ?, status = ?, assignee_id = ?, "
     "update_time = ?, escalate_time = ?, version = ? WHERE id = ?";
+constexpr char kPostgresUpdateSearchSql[] =
+    "UPDATE tickets SET search = array_to_tsvector(?::text[]) WHERE id = ?";
 constexpr char kTicketExistsSql[] = "SELECT 1 FROM tickets WHERE id = ?";
 constexpr char kCountTicketsSql[] = "SELECT COUNT(*) FROM tickets";
 constexpr char kInsertNoteSql[] =
     "INSERT INTO notes (ticket_id, author_id, body, create_time) "
-    "VALUES (?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?) RETURNING id";
 constexpr char kListNotesSql[] =
     "SELECT id, ticket_id, author_id, body, create_time FROM notes "
     "WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?";
@@ -53,30 +61,49 @@ constexpr char kSelectOverdueSql[] =
     "ORDER BY create_time, id LIMIT ?";
 constexpr char kStampEscalationSql[] =
     "UPDATE tickets SET escalate_time = ?, version = version + 1 WHERE id = ?";
+constexpr char kAdjustCountsSql[] =
+    "INSERT INTO ticket_counts (requester_id, assignee_id, status, n) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (requester_id, assignee_id, status) "
+    "DO UPDATE SET n = ticket_counts.n + excluded.n";
+constexpr char kAdjustTotalsSql[] =
+    "INSERT INTO ticket_totals (assignee_id, status, n) VALUES (?, ?, ?) "
+    "ON CONFLICT (assignee_id, status) "
+    "DO UPDATE SET n = ticket_totals.n + excluded.n";
 
-TicketRecord ReadTicket(SQLite::Statement& row) {
+bool Postgres(const db::Connection& db) {
+  return db.engine() == db::Engine::kPostgres;
+}
+
+TicketRecord ReadTicket(const db::Rows& rows, int row) {
   TicketRecord ticket;
-  ticket.id = row.getColumn(0).getInt64();
-  ticket.requester_id = row.getColumn(1).getInt64();
-  ticket.title = row.getColumn(2).getString();
-  ticket.body = row.getColumn(3).getString();
-  ticket.status = static_cast<Status>(row.getColumn(4).getInt());
-  ticket.assignee_id = row.getColumn(5).getInt64();
-  ticket.create_time = absl::FromUnixMicros(row.getColumn(6).getInt64());
-  ticket.update_time = absl::FromUnixMicros(row.getColumn(7).getInt64());
-  const int64_t escalated = row.getColumn(8).getInt64();
+  ticket.id = rows.Int64(row, 0);
+  ticket.requester_id = rows.Int64(row, 1);
+  ticket.title = rows.Text(row, 2);
+  ticket.body = rows.Text(row, 3);
+  ticket.status = static_cast<Status>(rows.Int64(row, 4));
+  ticket.assignee_id = rows.Int64(row, 5);
+  ticket.create_time = absl::FromUnixMicros(rows.Int64(row, 6));
+  ticket.update_time = absl::FromUnixMicros(rows.Int64(row, 7));
+  const int64_t escalated = rows.Int64(row, 8);
   if (escalated != 0) ticket.escalate_time = absl::FromUnixMicros(escalated);
-  ticket.version = row.getColumn(9).getInt64();
+  ticket.version = rows.Int64(row, 9);
   return ticket;
 }
 
-NoteRecord ReadNote(SQLite::Statement& row) {
+std::vector<TicketRecord> ReadTickets(const db::Rows& rows) {
+  std::vector<TicketRecord> tickets;
+  tickets.reserve(rows.size());
+  for (int r = 0; r < rows.size(); ++r) tickets.push_back(ReadTicket(rows, r));
+  return tickets;
+}
+
+NoteRecord ReadNote(const db::Rows& rows, int row) {
   NoteRecord note;
-  note.id = row.getColumn(0).getInt64();
-  note.ticket_id = row.getColumn(1).getInt64();
-  note.author_id = row.getColumn(2).getInt64();
-  note.body = row.getColumn(3).getString();
-  note.create_time = absl::FromUnixMicros(row.getColumn(4).getInt64());
+  note.id = rows.Int64(row, 0);
+  note.ticket_id = rows.Int64(row, 1);
+  note.author_id = rows.Int64(row, 2);
+  note.body = rows.Text(row, 3);
+  note.create_time = absl::FromUnixMicros(rows.Int64(row, 4));
   return note;
 }
 
@@ -86,26 +113,15 @@ int64_t EscalateMicros(const TicketRecord& ticket) {
 
 // The ticket `id`, read on `db` (the writer inside a transaction, or a
 // reader); NOT_FOUND when there is none.
-absl::StatusOr<TicketRecord> SelectTicket(db::Database& db, int64_t id) {
-  ASSIGN_OR_RETURN(SQLite::Statement * query, db.Prepare(kSelectTicketSql));
-  query->bind(1, id);
-  if (!query->executeStep()) return absl::NotFoundError("no such ticket");
-  TicketRecord ticket = ReadTicket(*query);
-  query->reset();
-  return ticket;
+absl::StatusOr<TicketRecord> SelectTicket(db::Connection& db, int64_t id) {
+  ASSIGN_OR_RETURN(db::Rows rows, db.Query(kSelectTicketSql, {id}));
+  if (rows.empty()) return absl::NotFoundError("no such ticket");
+  return ReadTicket(rows, 0);
 }
-
-constexpr char kAdjustCountsSql[] =
-    "INSERT INTO ticket_counts (requester_id, assignee_id, status, n) "
-    "VALUES (?, ?, ?, ?) ON CONFLICT (requester_id, assignee_id, status) "
-    "DO UPDATE SET n = n + excluded.n";
-constexpr char kAdjustTotalsSql[] =
-    "INSERT INTO ticket_totals (assignee_id, status, n) VALUES (?, ?, ?) "
-    "ON CONFLICT (assignee_id, status) DO UPDATE SET n = n + excluded.n";
 
 // Writes `items` to the outbox on `writer` (inside the change's
 // transaction) at `now`.
-absl::Status EnqueueItems(db::Database& writer,
+absl::Status EnqueueItems(db::Connection& writer,
                           const std::vector<OutboxItem>& items,
                           absl::Time now) {
   for (const OutboxItem& item : items) {
@@ -117,58 +133,81 @@ absl::Status EnqueueItems(db::Database& writer,
 
 // Adds `delta` to the counters of the ticket's (requester, assignee,
 // status), on `writer`.
-absl::Status AdjustCounts(db::Database& writer, const TicketRecord& ticket,
+absl::Status AdjustCounts(db::Connection& writer, const TicketRecord& ticket,
                           int delta) {
-  ASSIGN_OR_RETURN(SQLite::Statement * counts,
-                   writer.Prepare(kAdjustCountsSql));
-  counts->bind(1, ticket.requester_id);
-  counts->bind(2, ticket.assignee_id);
-  counts->bind(3, static_cast<int>(ticket.status));
-  counts->bind(4, delta);
-  counts->exec();
-  ASSIGN_OR_RETURN(SQLite::Statement * totals,
-                   writer.Prepare(kAdjustTotalsSql));
-  totals->bind(1, ticket.assignee_id);
-  totals->bind(2, static_cast<int>(ticket.status));
-  totals->bind(3, delta);
-  totals->exec();
-  return absl::OkStatus();
+  const int status = static_cast<int>(ticket.status);
+  RETURN_IF_ERROR(
+      writer
+          .Execute(kAdjustCountsSql,
+                   {ticket.requester_id, ticket.assignee_id, status, delta})
+          .status());
+  return writer.Execute(kAdjustTotalsSql, {ticket.assignee_id, status, delta})
+      .status();
 }
 
 // Inserts `ticket` (id assigned) with its full-text entry and counters, on
 // `writer`.
-absl::StatusOr<TicketRecord> InsertTicket(db::Database& writer,
+absl::StatusOr<TicketRecord> InsertTicket(db::Connection& writer,
                                           const TicketRecord& ticket) {
-  ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                   writer.Prepare(kInsertTicketSql));
-  insert->bind(1, ticket.requester_id);
-  insert->bind(2, ticket.title);
-  insert->bind(3, ticket.body);
-  insert->bind(4, static_cast<int>(ticket.status));
-  insert->bind(5, ticket.assignee_id);
-  insert->bind(6, absl::ToUnixMicros(ticket.create_time));
-  insert->bind(7, absl::ToUnixMicros(ticket.update_time));
-  insert->bind(8, EscalateMicros(ticket));
-  insert->exec();
+  std::vector<db::Value> params = {ticket.requester_id,
+                                   ticket.title,
+                                   ticket.body,
+                                   static_cast<int>(ticket.status),
+                                   ticket.assignee_id,
+                                   absl::ToUnixMicros(ticket.create_time),
+                                   absl::ToUnixMicros(ticket.update_time),
+                                   EscalateMicros(ticket)};
+  if (Postgres(writer)) {
+    params.push_back(SearchLexemes(ticket.title, ticket.body));
+  }
+  ASSIGN_OR_RETURN(db::Rows inserted,
+                   writer.Query(Postgres(writer) ? kPostgresInsertTicketSql
+                                                 : kInsertTicketSql,
+                                params));
   TicketRecord stored = ticket;
-  stored.id = writer.connection().getLastInsertRowid();
-  ASSIGN_OR_RETURN(SQLite::Statement * fts, writer.Prepare(kInsertFtsSql));
-  fts->bind(1, stored.id);
-  fts->bind(2, stored.title);
-  fts->bind(3, stored.body);
-  fts->exec();
+  stored.id = inserted.Int64(0, 0);
+  if (!Postgres(writer)) {
+    RETURN_IF_ERROR(
+        writer.Execute(kInsertFtsSql, {stored.id, stored.title, stored.body})
+            .status());
+  }
   RETURN_IF_ERROR(AdjustCounts(writer, stored, +1));
   return stored;
+}
+
+// Replaces the full-text entry of a ticket whose title or body changed.
+absl::Status Reindex(db::Connection& writer, const TicketRecord& before,
+                     const TicketRecord& after) {
+  if (Postgres(writer)) {
+    return writer
+        .Execute(kPostgresUpdateSearchSql,
+                 {SearchLexemes(after.title, after.body), after.id})
+        .status();
+  }
+  RETURN_IF_ERROR(
+      writer.Execute(kDeleteFtsSql, {before.id, before.title, before.body})
+          .status());
+  return writer.Execute(kInsertFtsSql, {after.id, after.title, after.body})
+      .status();
+}
+
+absl::StatusOr<int64_t> InsertNote(db::Connection& writer,
+                                   const NoteRecord& note) {
+  ASSIGN_OR_RETURN(
+      db::Rows inserted,
+      writer.Query(kInsertNoteSql, {note.ticket_id, note.author_id, note.body,
+                                    absl::ToUnixMicros(note.create_time)}));
+  return inserted.Int64(0, 0);
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TicketStore>> TicketStore::Open(
-    const std::string& path, const Clock* clock, int readers) {
+    const db::Location& location, const Clock* clock) {
   db::StoreOptions options;
-  options.path = path;
+  options.location = location;
   options.migrations = TicketMigrations();
-  options.readers = readers;
+  options.postgres_migrations = TicketPostgresMigrations();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
   return std::unique_ptr<TicketStore>(new TicketStore(clock, std::move(store)));
 }
@@ -184,7 +223,7 @@ absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
   // Concurrent creates share transactions; this runs as the only writer, on
   // whichever thread leads the batch.
   RETURN_IF_ERROR(
-      store_->WriteBatched([&](db::Database& writer) -> absl::Status {
+      store_->WriteBatched([&](db::Connection& writer) -> absl::Status {
         store_->AssertWriting();
         TicketRecord stamped = ticket;
         stamped.create_time = stamped.update_time = NowLocked();
@@ -196,7 +235,7 @@ absl::StatusOr<TicketRecord> TicketStore::Create(const TicketRecord& ticket,
 
 absl::StatusOr<TicketRecord> TicketStore::Get(int64_t id) {
   TicketRecord ticket;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
     ASSIGN_OR_RETURN(ticket, SelectTicket(reader, id));
     return absl::OkStatus();
   }));
@@ -206,13 +245,14 @@ absl::StatusOr<TicketRecord> TicketStore::Get(int64_t id) {
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
     const TicketFilter& filter, int64_t before_id, int limit) {
   std::vector<TicketRecord> tickets;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader.Prepare(ListSql(filter, before_id != 0)));
-    int index = BindFilter(*query, filter);
-    if (before_id != 0) query->bind(index++, before_id);
-    query->bind(index, limit);
-    while (query->executeStep()) tickets.push_back(ReadTicket(*query));
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    std::vector<db::Value> params = FilterParams(reader.engine(), filter);
+    if (before_id != 0) params.push_back(before_id);
+    params.push_back(limit);
+    ASSIGN_OR_RETURN(
+        db::Rows rows,
+        reader.Query(ListSql(reader.engine(), filter, before_id != 0), params));
+    tickets = ReadTickets(rows);
     return absl::OkStatus();
   }));
   return tickets;
@@ -220,13 +260,11 @@ absl::StatusOr<std::vector<TicketRecord>> TicketStore::List(
 
 absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
   int64_t count = 0;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     reader.Prepare(CountSql(filter)));
-    BindFilter(*query, filter);
-    query->executeStep();
-    count = query->getColumn(0).getInt64();
-    query->reset();
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     reader.Query(CountSql(reader.engine(), filter),
+                                  FilterParams(reader.engine(), filter)));
+    count = rows.Int64(0, 0);
     return absl::OkStatus();
   }));
   return count;
@@ -234,7 +272,7 @@ absl::StatusOr<int64_t> TicketStore::Count(const TicketFilter& filter) {
 
 absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
   TicketRecord result;
-  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Connection& writer) -> absl::Status {
     store_->AssertWriting();
     ASSIGN_OR_RETURN(const TicketRecord before, SelectTicket(writer, id));
     TicketRecord after = before;
@@ -251,34 +289,20 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
     }
     after.update_time = now;
     after.version = before.version + 1;
-    ASSIGN_OR_RETURN(SQLite::Statement * update,
-                     writer.Prepare(kUpdateTicketSql));
-    update->bind(1, after.title);
-    update->bind(2, after.body);
-    update->bind(3, static_cast<int>(after.status));
-    update->bind(4, after.assignee_id);
-    update->bind(5, absl::ToUnixMicros(after.update_time));
-    update->bind(6, EscalateMicros(after));
-    update->bind(7, after.version);
-    update->bind(8, id);
-    update->exec();
+    RETURN_IF_ERROR(
+        writer
+            .Execute(kUpdateTicketSql,
+                     {after.title, after.body, static_cast<int>(after.status),
+                      after.assignee_id, absl::ToUnixMicros(after.update_time),
+                      EscalateMicros(after), after.version, id})
+            .status());
     if (after.status != before.status ||
         after.assignee_id != before.assignee_id) {
       RETURN_IF_ERROR(AdjustCounts(writer, before, -1));
       RETURN_IF_ERROR(AdjustCounts(writer, after, +1));
     }
     if (after.title != before.title || after.body != before.body) {
-      ASSIGN_OR_RETURN(SQLite::Statement * remove,
-                       writer.Prepare(kDeleteFtsSql));
-      remove->bind(1, id);
-      remove->bind(2, before.title);
-      remove->bind(3, before.body);
-      remove->exec();
-      ASSIGN_OR_RETURN(SQLite::Statement * add, writer.Prepare(kInsertFtsSql));
-      add->bind(1, id);
-      add->bind(2, after.title);
-      add->bind(3, after.body);
-      add->exec();
+      RETURN_IF_ERROR(Reindex(writer, before, after));
     }
     RETURN_IF_ERROR(EnqueueItems(writer, items, now));
     result = after;
@@ -291,22 +315,13 @@ absl::StatusOr<NoteRecord> TicketStore::CreateNote(
     const NoteRecord& note,
     absl::FunctionRef<std::vector<OutboxItem>(const NoteRecord&)> emit) {
   NoteRecord stored = note;
-  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Connection& writer) -> absl::Status {
     store_->AssertWriting();
     stored.create_time = NowLocked();
-    ASSIGN_OR_RETURN(SQLite::Statement * exists,
-                     writer.Prepare(kTicketExistsSql));
-    exists->bind(1, note.ticket_id);
-    if (!exists->executeStep()) return absl::NotFoundError("no such ticket");
-    exists->reset();
-    ASSIGN_OR_RETURN(SQLite::Statement * insert,
-                     writer.Prepare(kInsertNoteSql));
-    insert->bind(1, note.ticket_id);
-    insert->bind(2, note.author_id);
-    insert->bind(3, note.body);
-    insert->bind(4, absl::ToUnixMicros(stored.create_time));
-    insert->exec();
-    stored.id = writer.connection().getLastInsertRowid();
+    ASSIGN_OR_RETURN(db::Rows exists,
+                     writer.Query(kTicketExistsSql, {note.ticket_id}));
+    if (exists.empty()) return absl::NotFoundError("no such ticket");
+    ASSIGN_OR_RETURN(stored.id, InsertNote(writer, stored));
     return EnqueueItems(writer, emit(stored), stored.create_time);
   }));
   return stored;
@@ -315,12 +330,10 @@ absl::StatusOr<NoteRecord> TicketStore::CreateNote(
 absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
     int64_t ticket_id, int64_t after_id, int limit) {
   std::vector<NoteRecord> notes;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * query, reader.Prepare(kListNotesSql));
-    query->bind(1, ticket_id);
-    query->bind(2, after_id);
-    query->bind(3, limit);
-    while (query->executeStep()) notes.push_back(ReadNote(*query));
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     reader.Query(kListNotesSql, {ticket_id, after_id, limit}));
+    for (int r = 0; r < rows.size(); ++r) notes.push_back(ReadNote(rows, r));
     return absl::OkStatus();
   }));
   return notes;
@@ -329,26 +342,23 @@ absl::StatusOr<std::vector<NoteRecord>> TicketStore::ListNotes(
 absl::StatusOr<std::vector<TicketRecord>> TicketStore::EscalateOverdue(
     absl::Duration older_than, int limit, Emitter emit) {
   std::vector<TicketRecord> escalated;
-  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](db::Connection& writer) -> absl::Status {
     store_->AssertWriting();
     const absl::Time now = NowLocked();
     const absl::Time cutoff = now - older_than;
-    ASSIGN_OR_RETURN(SQLite::Statement * query,
-                     writer.Prepare(kSelectOverdueSql));
-    query->bind(1, static_cast<int>(::helpdesk::tickets::v1::Ticket::OPEN));
-    query->bind(2, absl::ToUnixMicros(cutoff));
-    query->bind(3, limit);
-    while (query->executeStep()) escalated.push_back(ReadTicket(*query));
-    query->reset();
-    ASSIGN_OR_RETURN(SQLite::Statement * stamp,
-                     writer.Prepare(kStampEscalationSql));
+    ASSIGN_OR_RETURN(
+        db::Rows overdue,
+        writer.Query(kSelectOverdueSql,
+                     {static_cast<int>(::helpdesk::tickets::v1::Ticket::OPEN),
+                      absl::ToUnixMicros(cutoff), limit}));
+    escalated = ReadTickets(overdue);
     for (TicketRecord& ticket : escalated) {
       ticket.escalate_time = now;
       ++ticket.version;
-      stamp->reset();
-      stamp->bind(1, absl::ToUnixMicros(now));
-      stamp->bind(2, ticket.id);
-      stamp->exec();
+      RETURN_IF_ERROR(writer
+                          .Execute(kStampEscalationSql,
+                                   {absl::ToUnixMicros(now), ticket.id})
+                          .status());
       RETURN_IF_ERROR(EnqueueItems(writer, emit(ticket), now));
     }
     return absl::OkStatus();
@@ -360,15 +370,10 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
     const std::vector<TicketRecord>& tickets,
     const std::vector<std::vector<NoteRecord>>& notes) {
   bool seeded = false;
-  RETURN_IF_ERROR(store_->Write([&](db::Database& writer) -> absl::Status {
-    ASSIGN_OR_RETURN(SQLite::Statement * count,
-                     writer.Prepare(kCountTicketsSql));
-    count->executeStep();
-    const int64_t existing = count->getColumn(0).getInt64();
-    count->reset();
-    if (existing > 0) return absl::OkStatus();
-    ASSIGN_OR_RETURN(SQLite::Statement * insert_note,
-                     writer.Prepare(kInsertNoteSql));
+  RETURN_IF_ERROR(store_->Write([&](db::Connection& writer) -> absl::Status {
+    seeded = false;
+    ASSIGN_OR_RETURN(db::Rows count, writer.Query(kCountTicketsSql));
+    if (count.Int64(0, 0) > 0) return absl::OkStatus();
     // Oldest first, so that id order is create_time order here too.
     std::vector<size_t> order(tickets.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -378,13 +383,9 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
     for (size_t i : order) {
       ASSIGN_OR_RETURN(TicketRecord stored, InsertTicket(writer, tickets[i]));
       if (i >= notes.size()) continue;
-      for (const NoteRecord& note : notes[i]) {
-        insert_note->reset();
-        insert_note->bind(1, stored.id);
-        insert_note->bind(2, note.author_id);
-        insert_note->bind(3, note.body);
-        insert_note->bind(4, absl::ToUnixMicros(note.create_time));
-        insert_note->exec();
+      for (NoteRecord note : notes[i]) {
+        note.ticket_id = stored.id;
+        RETURN_IF_ERROR(InsertNote(writer, note).status());
       }
     }
     seeded = true;
@@ -395,7 +396,7 @@ absl::StatusOr<bool> TicketStore::SeedIfEmpty(
 
 absl::Status TicketStore::ImportBatch(
     const std::vector<TicketRecord>& tickets) {
-  return store_->Write([&](db::Database& writer) -> absl::Status {
+  return store_->Write([&](db::Connection& writer) -> absl::Status {
     for (const TicketRecord& ticket : tickets) {
       RETURN_IF_ERROR(InsertTicket(writer, ticket).status());
     }
@@ -406,11 +407,18 @@ absl::Status TicketStore::ImportBatch(
 absl::StatusOr<std::string> TicketStore::ExplainList(
     const TicketFilter& filter) {
   std::string plan;
-  RETURN_IF_ERROR(store_->Read([&](db::Database& reader) -> absl::Status {
-    SQLite::Statement explain(reader.connection(),
-                              "EXPLAIN QUERY PLAN " + ListSql(filter, true));
-    while (explain.executeStep()) {
-      absl::StrAppend(&plan, explain.getColumn(3).getString(), "\n");
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    if (Postgres(reader)) {
+      return absl::UnimplementedError("query plans are SQLite's");
+    }
+    // The plan does not depend on the values: bind every parameter NULL.
+    const std::string sql = ListSql(reader.engine(), filter, true);
+    const std::vector<db::Value> nulls(std::count(sql.begin(), sql.end(), '?'),
+                                       db::Value::Null());
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     reader.Query("EXPLAIN QUERY PLAN " + sql, nulls));
+    for (int r = 0; r < rows.size(); ++r) {
+      absl::StrAppend(&plan, rows.Text(r, 3), "\n");
     }
     return absl::OkStatus();
   }));

@@ -73,11 +73,12 @@ using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
 // before it starts.
 class TicketStore final {
  public:
-  // Opens (creating and migrating) the file, then `readers` read-only
-  // connections to it.
+  // Opens (creating and migrating) the service's database at `location`.
   static absl::StatusOr<std::unique_ptr<TicketStore>> Open(
-      const std::string& path, const Clock* clock,
-      int readers = db::ReaderPool::kDefaultSize);
+      const db::Location& location, const Clock* clock);
+
+  // The store underneath, for the outbox relay.
+  db::Store& db() { return *store_; }
 
   // Inserts a ticket (id assigned; create_time and update_time stamped
   // now) and the items `emit` returns for it.
@@ -127,7 +128,8 @@ class TicketStore final {
   // items (dataset generators for benchmarks).
   absl::Status ImportBatch(const std::vector<TicketRecord>& tickets);
 
-  // SQLite's plan for List (tests pin index use).
+  // SQLite's plan for List (tests pin index use); UNIMPLEMENTED on
+  // PostgreSQL.
   absl::StatusOr<std::string> ExplainList(const TicketFilter& filter);
 
  private:

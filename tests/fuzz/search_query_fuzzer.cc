@@ -128,23 +128,40 @@ class TicketDb {
     filtered.requester_id = kRequesterId;
     filtered.status = tickets::v1::Ticket::OPEN;
     filtered.assignee_id = 0;
+    constexpr db::Engine kSqlite = db::Engine::kSqlite;
     for (const TicketFilter& filter : {alone, filtered}) {
-      SQLite::Statement& list = Prepare(ListSql(filter, /*with_cursor=*/true));
-      int index = BindFilter(list, filter);
+      SQLite::Statement& list =
+          Prepare(ListSql(kSqlite, filter, /*with_cursor=*/true));
+      int index = Bind(list, FilterParams(kSqlite, filter));
       list.bind(index++, kTicketId + 1);
       list.bind(index, 10);
       FUZZ_CHECK(list.executeStep());
       FUZZ_CHECK(list.getColumn(0).getInt64() == kTicketId);
       FUZZ_CHECK(!list.executeStep());
 
-      SQLite::Statement& count = Prepare(CountSql(filter));
-      BindFilter(count, filter);
+      SQLite::Statement& count = Prepare(CountSql(kSqlite, filter));
+      Bind(count, FilterParams(kSqlite, filter));
       FUZZ_CHECK(count.executeStep());
       FUZZ_CHECK(count.getColumn(0).getInt64() == 1);
     }
   }
 
  private:
+  // Binds the filter's values (numbers and text) from the first parameter
+  // on; returns the next index.
+  static int Bind(SQLite::Statement& statement,
+                  const std::vector<db::Value>& values) {
+    int index = 1;
+    for (const db::Value& value : values) {
+      if (value.is_int()) {
+        statement.bind(index++, static_cast<int64_t>(value.int_value()));
+      } else {
+        statement.bind(index++, std::string(value.text()));
+      }
+    }
+    return index;
+  }
+
   // A statement for `sql`, prepared once (as TicketStore caches them), reset.
   SQLite::Statement& Prepare(const std::string& sql) {
     std::unique_ptr<SQLite::Statement>& statement = statements_[sql];
