@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
   helpdesk::bench::FreshDirectory(dir);
   helpdesk::RealClock clock;
 
-  auto audit =
-      helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock);
+  auto audit = helpdesk::audit::AuditComponent::Create(
+      {{.data_dir = dir}, kToken, "k"}, &clock);
   if (!audit.ok()) {
     std::cerr << audit.status() << "\n";
     return 1;

@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<auth::AuthComponent>> BenchAuth(
     const std::string& dir, const std::string& service_token,
     const Clock* clock, const rpc::Peers& peers) {
   auth::AuthComponentOptions options;
-  options.data_dir = dir;
+  options.storage.data_dir = dir;
   options.service_token = service_token;
   options.service.rate_limits = false;
   options.service.page_token_key = "bench";

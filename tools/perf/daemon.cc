@@ -1,17 +1,21 @@
 #include "tools/perf/daemon.h"
 
 #include <csignal>
+#include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "SQLiteCpp/Database.h"
-#include "SQLiteCpp/Statement.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "helpdesk/auth/v1/auth.grpc.pb.h"
+#include "libs/db/sql.h"
+#include "libs/db/store.h"
+#include "services/auth/migrations.h"
+#include "services/ticket/migrations.h"
 #include "tools/perf/dataset.h"
 #include "tools/perf/or_exit.h"
 
@@ -19,13 +23,19 @@ namespace helpdesk::perf {
 
 namespace auth_v1 = ::helpdesk::auth::v1;
 
-Daemon::Daemon(const std::string& helpdeskd, const std::string& data_dir,
+Daemon::Daemon(const std::string& helpdeskd, const db::Storage& storage,
                std::vector<std::string> extra_flags)
-    : data_dir_(data_dir) {
-  std::vector<std::string> argv = {
-      helpdeskd,           "--data_dir=" + data_dir, "--grpc_port=0",
-      "--http_port=0",     "--rate_limits=false",    "--seed_demo=false",
-      "--sweep_interval=0"};
+    : storage_(storage) {
+  std::vector<std::string> argv = {helpdeskd,
+                                   "--data_dir=" + storage.data_dir,
+                                   "--grpc_port=0",
+                                   "--http_port=0",
+                                   "--rate_limits=false",
+                                   "--seed_demo=false",
+                                   "--sweep_interval=0"};
+  if (!storage.database_url.empty()) {
+    argv.push_back("--database_url=" + storage.database_url);
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   const absl::Time start = absl::Now();
   process_ = OrFail(testing::Subprocess::Start(argv), "start helpdeskd");
@@ -59,11 +69,29 @@ std::vector<std::shared_ptr<grpc::Channel>> Daemon::Channels(int count) const {
 
 absl::Duration Daemon::WaitUntilOutboxesDrain() const {
   const absl::Time start = absl::Now();
-  for (const char* file : {"tickets.db", "auth.db"}) {
-    SQLite::Database db(data_dir_ + "/" + file, SQLite::OPEN_READONLY);
+  db::StoreOptions tickets;
+  tickets.location = storage_.For("tickets", 1);
+  tickets.migrations = ticket::TicketMigrations();
+  tickets.postgres_migrations = ticket::TicketPostgresMigrations();
+  db::StoreOptions auth;
+  auth.location = storage_.For("auth", 1);
+  auth.migrations = auth::AuthMigrations();
+  auth.postgres_migrations = auth::AuthPostgresMigrations();
+  for (const db::StoreOptions& options : {tickets, auth}) {
+    // The same migrations helpdeskd applied: nothing to do.
+    std::unique_ptr<db::Store> store =
+        OrFail(db::Store::Open(options), "open the outbox");
     while (absl::Now() - start < absl::Minutes(5)) {
-      SQLite::Statement count(db, "SELECT COUNT(*) FROM outbox");
-      if (count.executeStep() && count.getColumn(0).getInt64() == 0) break;
+      int64_t rows = -1;
+      OrFail(store->Read([&](db::Connection& db) -> absl::Status {
+        absl::StatusOr<db::Rows> count =
+            db.Query("SELECT COUNT(*) FROM outbox");
+        if (!count.ok()) return count.status();
+        rows = count->Int64(0, 0);
+        return absl::OkStatus();
+      }),
+             "count the outbox");
+      if (rows == 0) break;
       absl::SleepFor(absl::Milliseconds(50));
     }
   }

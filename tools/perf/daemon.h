@@ -10,18 +10,20 @@
 
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "libs/db/store.h"
 #include "libs/testing/subprocess.h"
 
 namespace helpdesk::perf {
 
-// One helpdeskd process (the binary --helpdeskd names) on a data directory,
-// on free ports, with rate limits off, no demo seeding and no periodic
-// escalation sweep; `extra_flags` are added. Construction waits until it is
+// One helpdeskd process (the binary --helpdeskd names) on a dataset's
+// storage (a data directory, or a PostgreSQL database), on free ports, with
+// rate limits off, no demo seeding and no periodic escalation sweep;
+// `extra_flags` are added. Construction waits until it is
 // ready (and exits the process if it does not start); destruction stops it
 // with SIGTERM. Not thread-safe.
 class Daemon {
  public:
-  Daemon(const std::string& helpdeskd, const std::string& data_dir,
+  Daemon(const std::string& helpdeskd, const db::Storage& storage,
          std::vector<std::string> extra_flags);
   ~Daemon();
 
@@ -41,7 +43,7 @@ class Daemon {
   absl::Duration WaitUntilOutboxesDrain() const;
 
  private:
-  const std::string data_dir_;
+  const db::Storage storage_;
   std::unique_ptr<testing::Subprocess> process_;
   std::string target_;
   std::string http_base_;

@@ -27,10 +27,6 @@ using ::helpdesk::tickets::v1::Ticket;
 
 constexpr int kBatch = 10'000;
 
-std::string PathIn(const std::string& dir, const char* file) {
-  return (std::filesystem::path(dir) / file).string();
-}
-
 // Text over a Zipf-distributed vocabulary of 2 000 words: the domain words
 // first and most frequent (kCommonWord is in ~9 % of tickets), invented
 // ones ("term1234") rarer down the list, as in real text.
@@ -58,7 +54,7 @@ absl::Status GenerateUsers(const DatasetOptions& options) {
   RealClock clock;
   {
     auth::AuthComponentOptions auth_options;
-    auth_options.data_dir = options.data_dir;
+    auth_options.storage = options.storage;
     auth_options.service_token = "dataset-generator";
     auth_options.service.page_token_key = "dataset-generator";
     ASSIGN_OR_RETURN(auto seeded,
@@ -66,7 +62,7 @@ absl::Status GenerateUsers(const DatasetOptions& options) {
                                                  rpc::Peers::Unreachable()));
   }
   ASSIGN_OR_RETURN(auto store,
-                   auth::AuthStore::Open(PathIn(options.data_dir, "auth.db")));
+                   auth::AuthStore::Open(options.storage.For("auth")));
   ASSIGN_OR_RETURN(auth::UserRecord template_user,
                    store->FindUserByEmail("usera@example.com"));
   for (int i = 7; i <= options.users; ++i) {
@@ -82,9 +78,8 @@ absl::Status GenerateUsers(const DatasetOptions& options) {
 
 absl::Status GenerateTickets(const DatasetOptions& options) {
   RealClock clock;
-  ASSIGN_OR_RETURN(auto store,
-                   ticket::TicketStore::Open(
-                       PathIn(options.data_dir, "tickets.db"), &clock));
+  ASSIGN_OR_RETURN(auto store, ticket::TicketStore::Open(
+                                   options.storage.For("tickets"), &clock));
   absl::BitGen bits;
   const int64_t last_user = std::max(options.users, 7);
   std::vector<ticket::TicketRecord> batch;
@@ -122,7 +117,7 @@ absl::Status GenerateAudit(const DatasetOptions& options) {
   RealClock clock;
   ASSIGN_OR_RETURN(auto audit,
                    audit::AuditComponent::Create(
-                       {options.data_dir, "dataset-generator", "k"}, &clock));
+                       {options.storage, "dataset-generator", "k"}, &clock));
   absl::BitGen bits;
   const absl::Time first = options.now - absl::Seconds(options.audit_events);
   std::vector<audit::NewEvent> batch;
@@ -150,8 +145,8 @@ absl::Status GenerateAudit(const DatasetOptions& options) {
 }
 
 absl::Status GenerateNotifications(const DatasetOptions& options) {
-  ASSIGN_OR_RETURN(auto store, notification::NotificationStore::Open(PathIn(
-                                   options.data_dir, "notifications.db")));
+  ASSIGN_OR_RETURN(auto store, notification::NotificationStore::Open(
+                                   options.storage.For("notifications")));
   for (int i = 1; i <= options.notifications; ++i) {
     notification::NotificationRecord record;
     record.user_id = kUserAId;
@@ -169,7 +164,7 @@ absl::Status GenerateNotifications(const DatasetOptions& options) {
 
 absl::StatusOr<DatasetSummary> GenerateDataset(const DatasetOptions& options) {
   std::error_code ignored;
-  std::filesystem::create_directories(options.data_dir, ignored);
+  std::filesystem::create_directories(options.storage.data_dir, ignored);
   DatasetSummary summary;
   absl::Time start = absl::Now();
   RETURN_IF_ERROR(GenerateUsers(options));
@@ -184,11 +179,10 @@ absl::StatusOr<DatasetSummary> GenerateDataset(const DatasetOptions& options) {
   return summary;
 }
 
-absl::Status QueueStatusChangedJobs(const std::string& data_dir, int count,
+absl::Status QueueStatusChangedJobs(const db::Storage& storage, int count,
                                     int64_t ticket_id, int64_t requester_id,
                                     absl::Time now) {
-  ASSIGN_OR_RETURN(auto store,
-                   jobs::JobStore::Open(PathIn(data_dir, "jobs.db")));
+  ASSIGN_OR_RETURN(auto store, jobs::JobStore::Open(storage.For("jobs")));
   const std::string tag = absl::StrCat(absl::ToUnixNanos(now));
   for (int i = 0; i < count; ++i) {
     jobs::v1::TicketStatusChangedPayload payload;

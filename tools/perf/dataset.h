@@ -7,14 +7,18 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/db/store.h"
 
 namespace helpdesk::perf {
 
-// A benchmark data directory, written straight through the services' own
-// stores (in batches, not one RPC per row) so that helpdeskd opens it as
-// its own: auth.db, tickets.db, audit.db, notifications.db.
+// A benchmark dataset, written straight through the services' own stores
+// (in batches, not one RPC per row) so that helpdeskd opens it as its own:
+// auth.db, tickets.db, audit.db, notifications.db in the data directory, or
+// the same schemas of a PostgreSQL database.
 struct DatasetOptions {
-  std::string data_dir;  // created; must not hold a dataset yet
+  // The data directory is created; neither it nor the database may hold a
+  // dataset yet.
+  db::Storage storage;
   // Accounts: the demo ones (admina@, adminb@, usera@…userd@example.com)
   // and then user7@bench.example.com…; every password is demo123.
   int users = 1000;
@@ -47,9 +51,10 @@ inline constexpr char kPassword[] = "demo123";
 // Writes the dataset; exits nothing, returns the first store error.
 absl::StatusOr<DatasetSummary> GenerateDataset(const DatasetOptions& options);
 
-// Queues `count` ticket.status_changed jobs for `requester_id` in jobs.db
-// (due now), as the ticket outbox would have: the drain benchmark's input.
-absl::Status QueueStatusChangedJobs(const std::string& data_dir, int count,
+// Queues `count` ticket.status_changed jobs for `requester_id` in the jobs
+// store (due now), as the ticket outbox would have: the drain benchmark's
+// input.
+absl::Status QueueStatusChangedJobs(const db::Storage& storage, int count,
                                     int64_t ticket_id, int64_t requester_id,
                                     absl::Time now);
 

@@ -142,9 +142,9 @@ int main(int argc, char** argv) {
       helpdesk::rpc::Peers::AllTo(helpdesk::clients::PeerChannel(internal));
   auto auth = helpdesk::bench::BenchAuth(dir, kServiceToken, &clock);
   auto audit = helpdesk::audit::AuditComponent::Create(
-      {dir, kServiceToken, "bench"}, &clock);
+      {{.data_dir = dir}, kServiceToken, "bench"}, &clock);
   helpdesk::ticket::TicketComponentOptions ticket_options;
-  ticket_options.data_dir = dir;
+  ticket_options.storage.data_dir = dir;
   ticket_options.service_token = kServiceToken;
   ticket_options.service.rate_limits = false;
   ticket_options.service.page_token_key = "bench";

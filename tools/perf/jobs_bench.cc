@@ -89,10 +89,10 @@ class Pipeline {
     const auto peers =
         helpdesk::rpc::Peers::AllTo(helpdesk::clients::PeerChannel(internal));
     auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock_, peers);
-    auto audit =
-        helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock_);
+    auto audit = helpdesk::audit::AuditComponent::Create(
+        {{.data_dir = dir}, kToken, "k"}, &clock_);
     helpdesk::ticket::TicketComponentOptions ticket_options;
-    ticket_options.data_dir = dir;
+    ticket_options.storage.data_dir = dir;
     ticket_options.service_token = kToken;
     ticket_options.service.rate_limits = false;
     ticket_options.service.page_token_key = "k";
@@ -103,12 +103,12 @@ class Pipeline {
     audit_ = std::move(*audit);
     tickets_ = std::move(*tickets);
     helpdesk::notification::NotificationComponentOptions notification_options;
-    notification_options.data_dir = dir;
+    notification_options.storage.data_dir = dir;
     notification_options.service_token = kToken;
     auto notification = helpdesk::notification::NotificationComponent::Create(
         notification_options, &clock_, auth_->token_resolver());
     helpdesk::jobs::JobsComponentOptions jobs_options;
-    jobs_options.data_dir = dir;
+    jobs_options.storage.data_dir = dir;
     jobs_options.service_token = kToken;
     jobs_options.workers.workers = workers;
     jobs_options.workers.claim_batch = absl::GetFlag(FLAGS_claim_batch);

@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
       &auth_client, &clock,
       helpdesk::auth::CachingTokenResolver::Options{absl::Seconds(2)});
   helpdesk::notification::NotificationComponentOptions options;
-  options.data_dir = dir;
+  options.storage.data_dir = dir;
   options.service_token = kServiceToken;
   // One user holds every idle watcher here.
   options.watch.max_watchers_per_user = 0;

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
@@ -24,6 +25,10 @@ template <typename T>
 T OrFail(absl::StatusOr<T> value, const std::string& what) {
   if (!value.ok()) Fail(absl::StrCat(what, ": ", value.status().ToString()));
   return *std::move(value);
+}
+
+inline void OrFail(const absl::Status& status, const std::string& what) {
+  if (!status.ok()) Fail(absl::StrCat(what, ": ", status.ToString()));
 }
 
 inline void OrFail(const grpc::Status& status, const std::string& what) {

@@ -56,8 +56,52 @@ std::string Report::Format(const Row& row) {
 }
 
 std::string Report::Table() const {
-  std::string out = Header() + "\n";
-  for (const Row& row : rows_) absl::StrAppend(&out, Format(row), "\n");
+  if (compared_to_.empty()) {
+    std::string out = Header() + "\n";
+    for (const Row& row : rows_) absl::StrAppend(&out, Format(row), "\n");
+    return out;
+  }
+  // One more column: the ratio to the other engine.
+  std::string out = absl::StrCat(
+      "| scenario | load | calls/s | p50 ms | p99 ms | errors | ratio | vs ",
+      compared_to_, " | target | met |\n",
+      "|---|---:|---:|---:|---:|---:|---|---|---|---|\n");
+  for (const Row& row : rows_) {
+    const LoadFigures& f = row.figures;
+    absl::StrAppendFormat(
+        &out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        row.scenario, row.load,
+        f.per_second > 0 ? absl::StrFormat("%.0f", f.per_second) : "",
+        f.p50 > absl::ZeroDuration() ? Ms(f.p50) : "",
+        f.p99 > absl::ZeroDuration() ? Ms(f.p99) : "",
+        f.calls > 0 ? absl::StrCat(f.errors) : "", row.ratio, row.compared,
+        row.target, !row.met.has_value() ? "" : (*row.met ? "yes" : "**no**"));
+  }
+  return out;
+}
+
+void Report::CompareWith(const Report& baseline, const std::string& name) {
+  compared_to_ = name;
+  for (Row& row : rows_) {
+    for (const Row& other : baseline.rows_) {
+      if (other.scenario != row.scenario || other.load != row.load) continue;
+      if (row.figures.per_second > 0 && other.figures.per_second > 0) {
+        row.compared = Ratio(row.figures.per_second / other.figures.per_second,
+                             name.c_str());
+      } else if (row.figures.p50 > absl::ZeroDuration() &&
+                 other.figures.p50 > absl::ZeroDuration()) {
+        row.compared =
+            Ratio(absl::FDivDuration(other.figures.p50, row.figures.p50),
+                  name.c_str());
+      }
+      break;
+    }
+  }
+}
+
+std::string Report::Notes() const {
+  std::string out;
+  for (const std::string& note : notes_) absl::StrAppend(&out, note, "\n\n");
   return out;
 }
 
@@ -68,11 +112,12 @@ int Report::missed() const {
 }
 
 void Report::WriteMarkdown(const std::string& path, bool quick,
-                           absl::Duration took) const {
+                           absl::Duration took, const Report* postgres) const {
   std::ofstream out(path);
   out << "# Benchmarks\n\n"
-      << "Written by `tools/bench" << (quick ? " --quick" : "") << "` on "
-      << Today() << " (the run took "
+      << "Written by `tools/bench" << (quick ? " --quick" : "")
+      << (postgres != nullptr ? " --postgres" : "") << "` on " << Today()
+      << " (the run took "
       << absl::FormatDuration(absl::Trunc(took, absl::Seconds(1)))
       << "). Machine: " << Machine()
       << ", Debian 12, g++ 12 `-c opt`; the load generator runs on the same "
@@ -104,8 +149,19 @@ void Report::WriteMarkdown(const std::string& path, bool quick,
       << "- Memory: VmRSS of helpdeskd one second after start-up (idle), and "
          "before/after opening the idle watch streams.\n\n"
       << "## Results\n\n";
-  for (const std::string& note : notes_) out << note << "\n\n";
-  out << Table() << "\n" << missed() << " targets missed in this run.\n";
+  out << Notes() << Table() << "\n"
+      << missed() << " targets missed in this run.\n";
+  if (postgres == nullptr) return;
+  out << "\n## The same run on PostgreSQL\n\n"
+      << "Every scenario again on the same build, each service in its own "
+         "schema of one PostgreSQL 15 database (a local cluster on a Unix "
+         "socket, `tools/pg_local`, default settings but "
+         "`max_connections=200`), datasets generated the same way. `vs "
+         "SQLite` is each figure over the SQLite table's same row: calls/s "
+         "where the row has them, else the inverse of p50 latency (so above "
+         "1 is faster on PostgreSQL either way).\n\n"
+      << postgres->Notes() << postgres->Table() << "\n"
+      << postgres->missed() << " targets missed on PostgreSQL.\n";
 }
 
 std::string MiB(int64_t kib) {

@@ -21,6 +21,8 @@ struct Row {
   std::string ratio;   // "0.72 × Health"
   std::string target;  // "≥ 0.60"
   std::optional<bool> met;
+  // Set by Report::CompareWith: "0.83 × SQLite".
+  std::string compared;
 
   // "gRPC CreateTicket at 32".
   static std::string Name(absl::string_view via, absl::string_view call,
@@ -39,13 +41,23 @@ class Report {
   std::string Table() const;
   int missed() const;  // rows whose target was not met
 
-  // The whole page: machine, method, date, notes and table.
-  void WriteMarkdown(const std::string& path, bool quick,
-                     absl::Duration took) const;
+  // Gives each row the ratio of its figure to the row of the same scenario
+  // and load in `baseline` (another engine's run of the same build): calls
+  // per second where there are, else p50 latency (baseline's over this
+  // one's, so above 1 is faster here too); a "vs <name>" column.
+  void CompareWith(const Report& baseline, const std::string& name);
+
+  // The whole page: machine, method, date, notes and table; with
+  // `postgres`, that run's table and notes after it.
+  void WriteMarkdown(const std::string& path, bool quick, absl::Duration took,
+                     const Report* postgres = nullptr) const;
 
  private:
+  std::string Notes() const;
+
   std::vector<Row> rows_;
   std::vector<std::string> notes_;
+  std::string compared_to_;  // CompareWith's name
 };
 
 std::string Ms(absl::Duration duration);          // "1.25"

@@ -101,10 +101,10 @@ int main(int argc, char** argv) {
   const auto peers =
       helpdesk::rpc::Peers::AllTo(helpdesk::clients::PeerChannel(internal));
   auto auth = helpdesk::bench::BenchAuth(dir, kToken, &clock, peers);
-  auto audit =
-      helpdesk::audit::AuditComponent::Create({dir, kToken, "k"}, &clock);
+  auto audit = helpdesk::audit::AuditComponent::Create(
+      {{.data_dir = dir}, kToken, "k"}, &clock);
   helpdesk::ticket::TicketComponentOptions ticket_options;
-  ticket_options.data_dir = dir;
+  ticket_options.storage.data_dir = dir;
   ticket_options.service_token = kToken;
   ticket_options.service.rate_limits = false;
   ticket_options.service.page_token_key = "k";
