@@ -1,7 +1,10 @@
 // Starts a real helpdeskd (the Bazel-built binary) on free ports with a
 // fresh data directory and demo data, for one test file or the screenshots.
+// With HELPDESK_PG_HOST and HELPDESK_PG_PORT set (a local cluster's socket
+// directory and port, see tools/pg_local), each helpdeskd gets a fresh
+// database of that cluster instead of SQLite files.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +25,18 @@ export function helpdeskdBinary() {
  * Starts helpdeskd; resolves to { url, dataDir, logPath, stop() } once it
  * printed its HTTP port (it is ready then). `flags` are extra flags.
  */
+let databases = 0;
+
+/** `--database_url=` of a fresh PostgreSQL database, or nothing. */
+function databaseFlags() {
+  const host = process.env.HELPDESK_PG_HOST;
+  const port = process.env.HELPDESK_PG_PORT;
+  if (!host || !port) return [];
+  const name = `browser_${process.pid}_${++databases}`;
+  execFileSync('/usr/lib/postgresql/15/bin/createdb', ['-h', host, '-p', port, '-U', 'postgres', name]);
+  return [`--database_url=postgresql://postgres@/${name}?host=${host}&port=${port}`];
+}
+
 export async function startHelpdeskd(flags = [], { timeoutMs = 60_000 } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'helpdesk-browser-'));
   const logPath = path.join(dataDir, 'helpdeskd.log');
@@ -31,6 +46,7 @@ export async function startHelpdeskd(flags = [], { timeoutMs = 60_000 } = {}) {
     '--grpc_port=0',
     '--http_port=0',
     '--seed_demo=true',
+    ...databaseFlags(),
     ...flags,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.pipe(log);
