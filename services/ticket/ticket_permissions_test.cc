@@ -1,5 +1,6 @@
 // The permission matrix of TicketService: anonymous, the ticket's owner,
-// another user and an admin against every RPC, with the code each gets.
+// another user and an admin against every RPC, with the code each gets, on
+// both storage engines.
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/cluster.h"
+#include "libs/testing/store_engines.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -24,11 +26,11 @@ using ::helpdesk::tickets::v1::TicketService;
 
 enum Caller { kAnonymous, kOwner, kOtherUser, kAdmin };
 
-class TicketPermissionsTest : public helpdesk::testing::ClusterTest {
+class TicketPermissionsTest : public helpdesk::testing::ClusterEngineTest {
  protected:
-  TicketPermissionsTest() : ClusterTest({kAuth, kAudit, kTicket}) {}
+  TicketPermissionsTest() : ClusterEngineTest({kAuth, kAudit, kTicket}) {}
   void SetUp() override {
-    ClusterTest::SetUp();
+    ClusterEngineTest::SetUp();
     stub_ = TicketService::NewStub(channel());
     tokens_[kOwner] = Login("usera@example.com").token;
     tokens_[kOtherUser] = Login("userb@example.com").token;
@@ -54,12 +56,14 @@ class TicketPermissionsTest : public helpdesk::testing::ClusterTest {
   Ticket ticket_;
 };
 
+HELPDESK_INSTANTIATE_ENGINES(TicketPermissionsTest);
+
 struct Row {
   const char* rpc;
   StatusCode anonymous, owner, other_user, admin;
 };
 
-TEST_F(TicketPermissionsTest, EveryRpcAnswersEachCallerAsContracted) {
+TEST_P(TicketPermissionsTest, EveryRpcAnswersEachCallerAsContracted) {
   using C = StatusCode;
   const int64_t id = ticket_.id();
   std::map<std::string, std::function<grpc::Status(grpc::ClientContext*)>>
