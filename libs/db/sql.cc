@@ -19,14 +19,9 @@ const char* EngineName(Engine engine) {
 
 Value Value::Bytes(absl::string_view bytes) {
   Value value;
-  value.value_ = Blob{std::string(bytes)};
+  value.kind_ = Kind::kBytes;
+  value.text_ = std::string(bytes);
   return value;
-}
-
-absl::string_view Value::text() const {
-  if (const Text* text = std::get_if<Text>(&value_)) return text->value;
-  if (const Blob* blob = std::get_if<Blob>(&value_)) return blob->value;
-  return {};
 }
 
 bool Rows::IsNull(int row, int column) const {

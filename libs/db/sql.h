@@ -23,34 +23,31 @@ const char* EngineName(Engine engine);
 // metacharacters in them are data.
 class Value {
  public:
-  Value(int64_t number) : value_(number) {}                           // NOLINT
-  Value(int number) : value_(static_cast<int64_t>(number)) {}         // NOLINT
-  Value(bool flag) : value_(static_cast<int64_t>(flag ? 1 : 0)) {}    // NOLINT
-  Value(absl::string_view text) : value_(Text{std::string(text)}) {}  // NOLINT
-  Value(const char* text) : value_(Text{text}) {}                     // NOLINT
-  Value(const std::string& text) : value_(Text{text}) {}              // NOLINT
+  Value(int64_t number) : kind_(Kind::kInt), int_(number) {}           // NOLINT
+  Value(int number) : kind_(Kind::kInt), int_(number) {}               // NOLINT
+  Value(bool flag) : kind_(Kind::kInt), int_(flag ? 1 : 0) {}          // NOLINT
+  Value(absl::string_view text) : kind_(Kind::kText), text_(text) {}   // NOLINT
+  Value(const char* text) : kind_(Kind::kText), text_(text) {}         // NOLINT
+  Value(const std::string& text) : kind_(Kind::kText), text_(text) {}  // NOLINT
   static Value Null() { return Value(); }
   // Binary data (a BLOB in SQLite, a bytea in PostgreSQL).
   static Value Bytes(absl::string_view bytes);
 
-  bool is_null() const {
-    return std::holds_alternative<std::monostate>(value_);
-  }
-  bool is_int() const { return std::holds_alternative<int64_t>(value_); }
-  bool is_bytes() const { return std::holds_alternative<Blob>(value_); }
-  int64_t int_value() const { return std::get<int64_t>(value_); }
+  bool is_null() const { return kind_ == Kind::kNull; }
+  bool is_int() const { return kind_ == Kind::kInt; }
+  bool is_bytes() const { return kind_ == Kind::kBytes; }
+  int64_t int_value() const { return int_; }
   // The text or bytes; empty for numbers and NULL.
-  absl::string_view text() const;
+  absl::string_view text() const { return text_; }
 
  private:
-  struct Text {
-    std::string value;
-  };
-  struct Blob {
-    std::string value;
-  };
+  // Plain members rather than a std::variant: GCC 12 at -O2 reports moves
+  // of a variant holding strings as "maybe uninitialized".
+  enum class Kind { kNull, kInt, kText, kBytes };
   Value() = default;
-  std::variant<std::monostate, int64_t, Text, Blob> value_;
+  Kind kind_ = Kind::kNull;
+  int64_t int_ = 0;
+  std::string text_;  // kText and kBytes
 };
 
 // The rows one statement returned (all of them, read before it returns),

@@ -185,13 +185,16 @@ class Tokenizer {
 
 std::vector<db::Value> FilterParams(db::Engine engine,
                                     const TicketFilter& filter) {
+  // Built in place: GCC 12 at -O2 sees moved-from variants as
+  // "maybe uninitialized".
   std::vector<db::Value> params;
+  params.reserve(4);
   if (!filter.match.empty()) {
-    params.push_back(Postgres(engine) ? filter.tsquery : filter.match);
+    params.emplace_back(Postgres(engine) ? filter.tsquery : filter.match);
   }
-  if (filter.requester_id != 0) params.push_back(filter.requester_id);
-  if (HasStatus(filter)) params.push_back(static_cast<int>(filter.status));
-  if (filter.assignee_id) params.push_back(*filter.assignee_id);
+  if (filter.requester_id != 0) params.emplace_back(filter.requester_id);
+  if (HasStatus(filter)) params.emplace_back(static_cast<int>(filter.status));
+  if (filter.assignee_id) params.emplace_back(*filter.assignee_id);
   return params;
 }
 
