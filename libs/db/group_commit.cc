@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "libs/db/database.h"
 #include "libs/status/status_macros.h"
 
 namespace helpdesk::db {
@@ -15,7 +16,8 @@ constexpr char kRollbackToSql[] =
 
 }  // namespace
 
-absl::Status GroupCommitter::Run(absl::FunctionRef<absl::Status()> write) {
+absl::Status GroupCommitter::Run(
+    absl::FunctionRef<absl::Status(Connection&)> write) {
   Pending pending{write};
   absl::MutexLock lock(&mu_);
   queue_.push_back(&pending);
@@ -43,16 +45,19 @@ absl::Status GroupCommitter::Run(absl::FunctionRef<absl::Status()> write) {
 }
 
 void GroupCommitter::RunBatch(const std::vector<Pending*>& batch) {
-  absl::MutexLock lock(writer_mu_);
-  const absl::Status committed = writer_->InTransaction([&]() -> absl::Status {
-    for (Pending* pending : batch) {
-      RETURN_IF_ERROR(writer_->Execute(kSavepointSql));
-      pending->status = Guard([&] { return pending->write(); });
-      RETURN_IF_ERROR(writer_->Execute(pending->status.ok() ? kReleaseSql
-                                                            : kRollbackToSql));
-    }
-    return absl::OkStatus();
-  });
+  const absl::Status committed =
+      transaction_([&](Connection& writer) -> absl::Status {
+        for (Pending* pending : batch) {
+          RETURN_IF_ERROR(writer.ExecuteScript(kSavepointSql));
+          pending->status = Guard([&] { return pending->write(writer); });
+          if (aborts_batch_ && aborts_batch_(pending->status)) {
+            return pending->status;
+          }
+          RETURN_IF_ERROR(writer.ExecuteScript(
+              pending->status.ok() ? kReleaseSql : kRollbackToSql));
+        }
+        return absl::OkStatus();
+      });
   if (!committed.ok()) {
     for (Pending* pending : batch) pending->status = committed;
   }

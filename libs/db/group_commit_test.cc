@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/db/database.h"
+#include "libs/db/sqlite_connection.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/temp_dir.h"
 #include "libs/testing/wait_for.h"
@@ -33,12 +34,17 @@ class GroupCommitTest : public ::testing::Test {
     auto db = Database::Open(dir_.File("test.db"), kMigrations);
     ASSERT_THAT(db, IsOk());
     db_ = std::move(*db);
-    committer_ = std::make_unique<GroupCommitter>(db_.get(), &writer_mu_);
+    committer_ =
+        std::make_unique<GroupCommitter>([this](GroupCommitter::Batch batch) {
+          absl::MutexLock lock(&writer_mu_);
+          SqliteConnection writer(*db_);
+          return db_->InTransaction([&] { return batch(writer); });
+        });
   }
 
   // A write that inserts `body`, then fails when `fail` is set.
   absl::Status Insert(const std::string& body, bool fail = false) {
-    return committer_->Run([&]() -> absl::Status {
+    return committer_->Run([&](Connection&) -> absl::Status {
       SQLite::Statement insert(db_->connection(),
                                "INSERT INTO notes (body) VALUES (?)");
       insert.bind(1, body);
@@ -51,7 +57,7 @@ class GroupCommitTest : public ::testing::Test {
   // A write that holds its transaction open until Release(): whoever
   // writes meanwhile queues for the next transaction.
   absl::Status InsertAndHold(const std::string& body) {
-    return committer_->Run([&]() -> absl::Status {
+    return committer_->Run([&](Connection&) -> absl::Status {
       db_->connection().exec(
           absl::StrCat("INSERT INTO notes (body) VALUES ('", body, "')"));
       holding_.Notify();
@@ -131,7 +137,7 @@ TEST_F(GroupCommitTest, AFailedWriteRollsBackAloneInItsBatch) {
 }
 
 TEST_F(GroupCommitTest, SqliteErrorsBecomeTheWritesStatus) {
-  EXPECT_THAT(committer_->Run([&]() -> absl::Status {
+  EXPECT_THAT(committer_->Run([&](Connection&) -> absl::Status {
     db_->connection().exec("INSERT INTO no_such_table VALUES (1)");
     return absl::OkStatus();
   }),

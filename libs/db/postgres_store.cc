@@ -186,10 +186,27 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
       absl::StrCat(search_path, "; SET default_transaction_read_only = on");
   ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> readers,
                    pg::Pool::Open(reader_options));
-  return std::unique_ptr<PostgresStore>(new PostgresStore(
-      version, location.readers, pool_options.conninfo,
-      location.postgres_schema, std::move(writers), std::move(readers)));
+  return std::unique_ptr<PostgresStore>(
+      new PostgresStore(version, location.readers, pool_options.conninfo,
+                        location.postgres_schema, std::move(writers),
+                        std::move(readers), options.max_batch));
 }
+
+PostgresStore::PostgresStore(int schema_version, int readers,
+                             std::string conninfo, std::string schema,
+                             std::unique_ptr<pg::Pool> writers,
+                             std::unique_ptr<pg::Pool> readers_pool,
+                             size_t max_batch)
+    : Store(schema_version),
+      readers_(readers),
+      conninfo_(std::move(conninfo)),
+      schema_(std::move(schema)),
+      writers_(std::move(writers)),
+      readers_pool_(std::move(readers_pool)),
+      // A serialization failure in one body spoils the transaction: the
+      // whole batch runs again (Write retries it).
+      batched_([this](GroupCommitter::Batch batch) { return Write(batch); },
+               max_batch, pg::IsSerializationFailure) {}
 
 absl::Status PostgresStore::WriteIn(const char* begin, Body body,
                                     absl::FunctionRef<void()> committed) {
@@ -232,9 +249,7 @@ absl::Status PostgresStore::WriteAutocommit(Body body) {
 }
 
 absl::Status PostgresStore::WriteBatched(Body body) {
-  // The server groups concurrent commits' WAL flushes itself; each body is
-  // a transaction of its own.
-  return Write(body);
+  return batched_.Run(body);
 }
 
 absl::Status PostgresStore::Read(Body body) {

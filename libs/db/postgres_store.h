@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "libs/db/group_commit.h"
 #include "libs/db/migration.h"
 #include "libs/db/pg/pool.h"
 #include "libs/db/store.h"
@@ -45,7 +46,9 @@ class PostgresStore final : public Store {
   absl::Status ReadSnapshot(Body body) override;
   int readers() const override { return readers_; }
   int64_t checkpoints() const override { return 0; }
-  size_t batched_transactions() const override { return 0; }
+  size_t batched_transactions() const override {
+    return batched_.transactions();
+  }
 
   // The libpq connection string (with the schema's search_path), for a
   // store that needs a connection of its own (LISTEN).
@@ -55,13 +58,7 @@ class PostgresStore final : public Store {
  private:
   PostgresStore(int schema_version, int readers, std::string conninfo,
                 std::string schema, std::unique_ptr<pg::Pool> writers,
-                std::unique_ptr<pg::Pool> readers_pool)
-      : Store(schema_version),
-        readers_(readers),
-        conninfo_(std::move(conninfo)),
-        schema_(std::move(schema)),
-        writers_(std::move(writers)),
-        readers_pool_(std::move(readers_pool)) {}
+                std::unique_ptr<pg::Pool> readers_pool, size_t max_batch);
 
   absl::Status WriteIn(const char* begin, Body body,
                        absl::FunctionRef<void()> committed)
@@ -72,6 +69,9 @@ class PostgresStore final : public Store {
   const std::string schema_;
   const std::unique_ptr<pg::Pool> writers_;
   const std::unique_ptr<pg::Pool> readers_pool_;
+  // WriteBatched: one transaction (and one WAL flush) for the bodies of
+  // concurrent callers.
+  GroupCommitter batched_;
   // Pauses between write attempts; used under write_mu_.
   absl::BitGen jitter_ ABSL_GUARDED_BY(write_mu_);
 };

@@ -40,7 +40,13 @@ SqliteStore::SqliteStore(std::string path, std::unique_ptr<Database> writer,
       path_(std::move(path)),
       writer_(std::move(writer)),
       checkpointer_(std::move(checkpointer)),
-      batched_(writer_.get(), &write_mu_, max_batch),
+      batched_(
+          [this](GroupCommitter::Batch batch) {
+            absl::MutexLock lock(&write_mu_);
+            SqliteConnection writer(*writer_);
+            return writer_->InTransaction([&] { return batch(writer); });
+          },
+          max_batch),
       readers_(std::move(readers)) {}
 
 SqliteStore::~SqliteStore() = default;
@@ -60,14 +66,7 @@ absl::Status SqliteStore::WriteAutocommit(Body body) {
   return Guard([&] { return body(writer); });
 }
 
-absl::Status SqliteStore::WriteBatched(Body body) {
-  // The committer runs `body` on the leader's thread with write_mu_ held.
-  return batched_.Run([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    write_mu_.AssertHeld();
-    SqliteConnection writer(*writer_);
-    return body(writer);
-  });
-}
+absl::Status SqliteStore::WriteBatched(Body body) { return batched_.Run(body); }
 
 absl::Status SqliteStore::Read(Body body) {
   ReaderPool::Lease reader = readers_->Acquire();
