@@ -17,8 +17,9 @@ constexpr char kRollbackToSql[] =
 }  // namespace
 
 absl::Status GroupCommitter::Run(
-    absl::FunctionRef<absl::Status(Connection&)> write) {
-  Pending pending{write};
+    absl::FunctionRef<absl::Status(Connection&)> write,
+    absl::FunctionRef<void()> committed) {
+  Pending pending{write, committed};
   absl::MutexLock lock(&mu_);
   queue_.push_back(&pending);
   while (true) {
@@ -45,8 +46,8 @@ absl::Status GroupCommitter::Run(
 }
 
 void GroupCommitter::RunBatch(const std::vector<Pending*>& batch) {
-  const absl::Status committed =
-      transaction_([&](Connection& writer) -> absl::Status {
+  const absl::Status committed = transaction_(
+      [&](Connection& writer) -> absl::Status {
         for (Pending* pending : batch) {
           RETURN_IF_ERROR(writer.ExecuteScript(kSavepointSql));
           pending->status = Guard([&] { return pending->write(writer); });
@@ -57,6 +58,11 @@ void GroupCommitter::RunBatch(const std::vector<Pending*>& batch) {
               pending->status.ok() ? kReleaseSql : kRollbackToSql));
         }
         return absl::OkStatus();
+      },
+      [&] {
+        for (Pending* pending : batch) {
+          if (pending->status.ok()) pending->committed();
+        }
       });
   if (!committed.ok()) {
     for (Pending* pending : batch) pending->status = committed;

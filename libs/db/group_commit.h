@@ -38,7 +38,10 @@ namespace helpdesk::db {
 class GroupCommitter final {
  public:
   using Batch = absl::FunctionRef<absl::Status(Connection&)>;
-  using Transaction = std::function<absl::Status(Batch)>;
+  // Runs the batch in one transaction; once it committed, runs
+  // `committed` while still the only writer (see Store::Write).
+  using Transaction =
+      std::function<absl::Status(Batch, absl::FunctionRef<void()> committed)>;
 
   explicit GroupCommitter(
       Transaction transaction, size_t max_batch = 64,
@@ -52,7 +55,11 @@ class GroupCommitter final {
 
   // Runs `write` in a shared transaction and returns its status once the
   // transaction committed (or failed).
-  absl::Status Run(absl::FunctionRef<absl::Status(Connection&)> write);
+  // `committed` runs, if the write committed, right after the COMMIT
+  // (see Transaction), in batch order.
+  absl::Status Run(
+      absl::FunctionRef<absl::Status(Connection&)> write,
+      absl::FunctionRef<void()> committed = [] {});
 
   // Transactions run so far, writes they held, and writes waiting for the
   // next one (tests, metrics).
@@ -63,6 +70,7 @@ class GroupCommitter final {
  private:
   struct Pending {
     absl::FunctionRef<absl::Status(Connection&)> write;
+    absl::FunctionRef<void()> committed;
     absl::Status status;
     bool done = false;
   };

@@ -34,11 +34,15 @@ class GroupCommitTest : public ::testing::Test {
     auto db = Database::Open(dir_.File("test.db"), kMigrations);
     ASSERT_THAT(db, IsOk());
     db_ = std::move(*db);
-    committer_ =
-        std::make_unique<GroupCommitter>([this](GroupCommitter::Batch batch) {
+    committer_ = std::make_unique<GroupCommitter>(
+        [this](GroupCommitter::Batch batch,
+               absl::FunctionRef<void()> committed) {
           absl::MutexLock lock(&writer_mu_);
           SqliteConnection writer(*db_);
-          return db_->InTransaction([&] { return batch(writer); });
+          absl::Status status =
+              db_->InTransaction([&] { return batch(writer); });
+          if (status.ok()) committed();
+          return status;
         });
   }
 
@@ -144,6 +148,19 @@ TEST_F(GroupCommitTest, SqliteErrorsBecomeTheWritesStatus) {
               StatusIs(absl::StatusCode::kInternal));
   EXPECT_THAT(Insert("after"), IsOk());
   EXPECT_THAT(Bodies(), ::testing::ElementsAre("after"));
+}
+
+TEST_F(GroupCommitTest, CommittedRunsOnlyForWritesThatCommitted) {
+  int committed = 0;
+  EXPECT_THAT(committer_->Run([&](Connection&) { return absl::OkStatus(); },
+                              [&] { ++committed; }),
+              IsOk());
+  EXPECT_THAT(
+      committer_->Run(
+          [&](Connection&) { return absl::FailedPreconditionError("no"); },
+          [&] { ++committed; }),
+      StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(committed, 1);
 }
 
 }  // namespace

@@ -205,8 +205,12 @@ PostgresStore::PostgresStore(int schema_version, int readers,
       readers_pool_(std::move(readers_pool)),
       // A serialization failure in one body spoils the transaction: the
       // whole batch runs again (Write retries it).
-      batched_([this](GroupCommitter::Batch batch) { return Write(batch); },
-               max_batch, pg::IsSerializationFailure) {}
+      batched_(
+          [this](GroupCommitter::Batch batch,
+                 absl::FunctionRef<void()> committed) {
+            return Write(batch, committed);
+          },
+          max_batch, pg::IsSerializationFailure) {}
 
 absl::Status PostgresStore::WriteIn(const char* begin, Body body,
                                     absl::FunctionRef<void()> committed) {
@@ -248,8 +252,9 @@ absl::Status PostgresStore::WriteAutocommit(Body body) {
   });
 }
 
-absl::Status PostgresStore::WriteBatched(Body body) {
-  return batched_.Run(body);
+absl::Status PostgresStore::WriteBatched(Body body,
+                                         absl::FunctionRef<void()> committed) {
+  return batched_.Run(body, committed);
 }
 
 absl::Status PostgresStore::Read(Body body) {

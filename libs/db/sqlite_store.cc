@@ -41,10 +41,14 @@ SqliteStore::SqliteStore(std::string path, std::unique_ptr<Database> writer,
       writer_(std::move(writer)),
       checkpointer_(std::move(checkpointer)),
       batched_(
-          [this](GroupCommitter::Batch batch) {
+          [this](GroupCommitter::Batch batch,
+                 absl::FunctionRef<void()> committed) {
             absl::MutexLock lock(&write_mu_);
             SqliteConnection writer(*writer_);
-            return writer_->InTransaction([&] { return batch(writer); });
+            RETURN_IF_ERROR(
+                writer_->InTransaction([&] { return batch(writer); }));
+            committed();
+            return absl::OkStatus();
           },
           max_batch),
       readers_(std::move(readers)) {}
@@ -66,7 +70,10 @@ absl::Status SqliteStore::WriteAutocommit(Body body) {
   return Guard([&] { return body(writer); });
 }
 
-absl::Status SqliteStore::WriteBatched(Body body) { return batched_.Run(body); }
+absl::Status SqliteStore::WriteBatched(Body body,
+                                       absl::FunctionRef<void()> committed) {
+  return batched_.Run(body, committed);
+}
 
 absl::Status SqliteStore::Read(Body body) {
   ReaderPool::Lease reader = readers_->Acquire();

@@ -38,7 +38,10 @@ class SqliteStore final : public Store {
       ABSL_LOCKS_EXCLUDED(write_mu_);
   absl::Status WriteAutocommit(Body body) override
       ABSL_LOCKS_EXCLUDED(write_mu_);
-  absl::Status WriteBatched(Body body) override ABSL_LOCKS_EXCLUDED(write_mu_);
+  using Store::WriteBatched;
+  absl::Status WriteBatched(Body body,
+                            absl::FunctionRef<void()> committed) override
+      ABSL_LOCKS_EXCLUDED(write_mu_);
   absl::Status Read(Body body) override;
   absl::Status ReadSnapshot(Body body) override;
   int readers() const override { return readers_->size(); }

@@ -141,12 +141,17 @@ class Store {
   virtual absl::Status WriteAutocommit(Body body)
       ABSL_LOCKS_EXCLUDED(write_mu_) = 0;
 
-  // Like Write(); on SQLite bodies of concurrent callers share
-  // transactions (group commit, see GroupCommitter): each body runs inside
-  // its own savepoint, so one that fails rolls back alone, and a failed
-  // COMMIT fails every body of the batch. The body may run on another
-  // caller's thread and must not wait for other writes.
-  virtual absl::Status WriteBatched(Body body)
+  // Like Write(); bodies of concurrent callers share transactions (group
+  // commit, see GroupCommitter): each body runs inside its own savepoint,
+  // so one that fails rolls back alone, and a failed COMMIT fails every
+  // body of the batch. The body may run on another caller's thread (and,
+  // on PostgreSQL, again after a serialization failure) and must not wait
+  // for other writes. `committed` runs as Write()'s does, in batch order.
+  absl::Status WriteBatched(Body body) ABSL_LOCKS_EXCLUDED(write_mu_) {
+    return WriteBatched(body, [] {});
+  }
+  virtual absl::Status WriteBatched(Body body,
+                                    absl::FunctionRef<void()> committed)
       ABSL_LOCKS_EXCLUDED(write_mu_) = 0;
 
   // Like Write(), at the weaker isolation a body may ask for when its

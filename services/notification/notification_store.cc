@@ -127,7 +127,8 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
                      SelectUnreadCount(writer, notification.user_id));
     return absl::OkStatus();
   };
-  RETURN_IF_ERROR(store_->Write(insert_or_find, [&] {
+  // Creates of concurrent callers (job workers) share transactions.
+  RETURN_IF_ERROR(store_->WriteBatched(insert_or_find, [&] {
     if (result.created) ++version_;
     result.unread.version = version_.load();
   }));
