@@ -45,6 +45,16 @@ MATCHER_P2(StatusIs, code, message_matcher,
 }
 
 // Matches an OK absl::Status or absl::StatusOr<T>.
+// A StatusOr that is OK and whose value matches `value_matcher`.
+MATCHER_P(IsOkAndHolds, value_matcher,
+          negation ? "isn't OK or holds another value" : "is OK and holds") {
+  if (!arg.ok()) {
+    *result_listener << "whose status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
+}
+
 MATCHER(IsOk, negation ? "isn't OK" : "is OK") {
   const absl::Status& status = internal::GetStatus(arg);
   *result_listener << "whose status is " << status;
