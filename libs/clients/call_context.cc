@@ -58,8 +58,8 @@ std::string BuildServiceConfig() {
   return absl::StrCat(
       R"({"loadBalancingConfig":[{"round_robin":{}}],)",
       R"("methodConfig":[{"name":[)", absl::StrJoin(names, ","), "],",
-      R"("retryPolicy":{"maxAttempts":3,"initialBackoff":"0.05s",)",
-      R"("maxBackoff":"0.5s","backoffMultiplier":2,)",
+      R"("retryPolicy":{"maxAttempts":3,"initialBackoff":"0.01s",)",
+      R"("maxBackoff":"0.1s","backoffMultiplier":2,)",
       R"("retryableStatusCodes":["UNAVAILABLE"]}}]})");
 }
 

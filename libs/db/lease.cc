@@ -42,6 +42,11 @@ Lease::Lease(Store* store, std::string name, const Clock* clock,
 
 absl::StatusOr<bool> Lease::Acquire() {
   const absl::Time now = clock_->Now();
+  {
+    // Renewed less than ttl / 4 ago: held, without a write.
+    absl::MutexLock lock(&mu_);
+    if (now < held_since_ + ttl_ / 4) return true;
+  }
   bool held = false;
   // READ COMMITTED on PostgreSQL: two replicas racing for the row
   // serialise on its lock, and the loser's WHERE sees the winner's row.
@@ -73,6 +78,12 @@ absl::Status Lease::Release() {
   return store_->WriteReadCommitted([&](Connection& writer) {
     return writer.Query(kReleaseSql, {name_, owner_}).status();
   });
+}
+
+bool RunsHere(Lease* lease) {
+  if (lease == nullptr) return true;
+  absl::StatusOr<bool> held = lease->Acquire();
+  return held.ok() && *held;
 }
 
 }  // namespace helpdesk::db

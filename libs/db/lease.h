@@ -41,7 +41,9 @@ class Lease final {
 
   // True when this owner holds the lease until now + ttl; false when
   // another owner holds an unexpired one. An error: the database failed
-  // (the lease counts as lost).
+  // (the lease counts as lost). Renewed less than ttl / 4 ago, it is
+  // still held without asking the database (so frequent callers write at
+  // most four times per ttl).
   absl::StatusOr<bool> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Whether the last Acquire() took the lease less than ttl / 2 ago.
@@ -62,6 +64,11 @@ class Lease final {
   mutable absl::Mutex mu_;
   absl::Time held_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
+
+// Whether work guarded by `lease` runs on this replica now: always without
+// a lease (one process, SQLite), else when Acquire() says it is held; a
+// database error counts as not held.
+bool RunsHere(Lease* lease);
 
 }  // namespace helpdesk::db
 

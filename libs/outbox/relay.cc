@@ -106,12 +106,20 @@ OutboxRelay::OutboxRelay(
     : deliverers_(std::move(deliverers)),
       clock_(clock),
       options_(Sanitize(options)),
-      store_(store) {}
+      store_(store),
+      lease_(options_.lease.empty() || store->engine() != db::Engine::kPostgres
+                 ? nullptr
+                 : std::make_unique<db::Lease>(store, options_.lease, clock,
+                                               options_.lease_ttl)) {}
 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 absl::StatusOr<int> OutboxRelay::RunOnce() {
   absl::MutexLock run_lock(&run_mu_);
+  if (lease_ != nullptr) {
+    ASSIGN_OR_RETURN(const bool held, lease_->Acquire());
+    if (!held) return 0;  // another replica delivers
+  }
   ASSIGN_OR_RETURN(std::vector<std::vector<OutboxMessage>> queues,
                    LoadDue(clock_->Now()));
   // Destinations take turns, one message each, so that a backlog on one
@@ -122,6 +130,8 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
   std::vector<bool> stopped(queues.size(), false);
   absl::Status failure;
   for (size_t turn = 0; failure.ok(); ++turn) {
+    // The lease may lapse: leave the rest to whoever holds it next.
+    if (lease_ != nullptr && !lease_->HeldNow()) break;
     bool any = false;
     for (size_t q = 0; q < queues.size() && failure.ok(); ++q) {
       if (stopped[q] || turn >= queues[q].size()) continue;
@@ -332,13 +342,21 @@ void OutboxRelay::Notify() {
 
 void OutboxRelay::Stop() {
   absl::MutexLock lifecycle_lock(&lifecycle_mu_);
-  if (!worker_.joinable()) return;
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    wake_.SignalAll();
+  if (worker_.joinable()) {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+      wake_.SignalAll();
+    }
+    worker_.join();
   }
-  worker_.join();
+  // Another replica (or relay) may deliver at once; a no-op unless held.
+  if (lease_ != nullptr) {
+    if (absl::Status released = lease_->Release(); !released.ok()) {
+      LogWarning("outbox_lease_release_failed",
+                 {{"detail", released.ToString()}});
+    }
+  }
 }
 
 void OutboxRelay::WorkerLoop() {

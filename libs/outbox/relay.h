@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
+#include "libs/db/lease.h"
 #include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 
@@ -62,6 +63,16 @@ struct RelayOptions {
   double jitter = 0.2;
   // Longest last_error stored, in bytes.
   size_t max_error_bytes = 1024;
+  // With several replicas on one database: the name of the db::Lease (the
+  // store's migrations include db::LeaseMigration) a relay must hold to
+  // deliver, so that one replica at a time delivers the outbox and no row
+  // goes out twice at once. A round that does not get it delivers nothing;
+  // a round stops delivering once the lease may have lapsed (half its
+  // ttl); Stop() gives it up. Another replica takes over within lease_ttl
+  // of a holder's death. Only on PostgreSQL (a SQLite file has one
+  // process); empty: no lease.
+  std::string lease = "outbox";
+  absl::Duration lease_ttl = absl::Seconds(10);
 };
 
 // Delivers a service's outbox rows to their destinations (see outbox.h).
@@ -175,6 +186,8 @@ class OutboxRelay final {
   // The service's store (not owned): its writes are held only around
   // database access, never while a Deliverer runs.
   db::Store* const store_;
+  // Null without options.lease.
+  const std::unique_ptr<db::Lease> lease_;
 
   // Start()/Stop().
   absl::Mutex lifecycle_mu_ ABSL_ACQUIRED_BEFORE(mu_);

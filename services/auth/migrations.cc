@@ -1,6 +1,7 @@
 #include "services/auth/migrations.h"
 
 #include "absl/types/span.h"
+#include "libs/db/lease.h"
 #include "libs/db/migration.h"
 #include "libs/outbox/outbox.h"
 
@@ -59,6 +60,7 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 constexpr db::Migration kPostgresMigrations[] = {
     {1, "users and sessions", kPostgresUsersAndSessionsSql},
     outbox::OutboxPostgresMigration(2),
+    db::LeaseMigration(3),
 };
 
 }  // namespace

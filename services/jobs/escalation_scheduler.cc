@@ -20,8 +20,9 @@ constexpr int kMaxCallsPerSweep = 100'000;
 }  // namespace
 
 EscalationScheduler::EscalationScheduler(clients::TicketClient* tickets,
-                                         EscalationOptions options)
-    : tickets_(tickets), options_(std::move(options)) {}
+                                         EscalationOptions options,
+                                         db::Lease* lease)
+    : tickets_(tickets), options_(std::move(options)), lease_(lease) {}
 
 EscalationScheduler::~EscalationScheduler() { Stop(); }
 
@@ -33,6 +34,7 @@ void EscalationScheduler::Start() {
     return;
   }
   task_ = std::make_unique<PeriodicTask>(options_.sweep_interval, [this] {
+    if (!db::RunsHere(lease_)) return;  // another replica sweeps
     absl::StatusOr<int> escalated = RunSweep();
     if (!escalated.ok()) {
       LogWarning("escalation_sweep_failed",

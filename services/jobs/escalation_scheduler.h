@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "libs/clients/ticket_client.h"
 #include "libs/concurrency/periodic_task.h"
+#include "libs/db/lease.h"
 
 namespace helpdesk::jobs {
 
@@ -40,8 +41,10 @@ struct EscalationOptions {
 // Thread-safe. The client is not owned and must outlive the scheduler.
 class EscalationScheduler final {
  public:
-  EscalationScheduler(clients::TicketClient* tickets,
-                      EscalationOptions options);
+  // `lease` (not owned, may be null): with several replicas, scheduled
+  // sweeps run only on the one that holds it (RunSweep() runs anyway).
+  EscalationScheduler(clients::TicketClient* tickets, EscalationOptions options,
+                      db::Lease* lease = nullptr);
   ~EscalationScheduler();  // Stop()
   EscalationScheduler(const EscalationScheduler&) = delete;
   EscalationScheduler& operator=(const EscalationScheduler&) = delete;
@@ -64,6 +67,7 @@ class EscalationScheduler final {
 
   clients::TicketClient* const tickets_;
   const EscalationOptions options_;
+  db::Lease* const lease_;
 
   absl::Mutex lifecycle_mu_;
   std::unique_ptr<PeriodicTask> task_ ABSL_GUARDED_BY(lifecycle_mu_);

@@ -127,6 +127,9 @@ class JobStore final {
   absl::StatusOr<std::string> ExplainClaim();
   absl::StatusOr<std::string> ExplainList(JobState state);
 
+  // The underlying store (leases of the jobs schema).
+  db::Store& db() { return *store_; }
+
  private:
   JobStore(std::unique_ptr<db::Store> store, std::string conninfo,
            std::string channel)

@@ -54,13 +54,15 @@ std::string ErrorText(const absl::Status& status) {
 }  // namespace
 
 JobWorkerPool::JobWorkerPool(JobStore* store, JobHandler* handler,
-                             const Clock* clock, Options options)
+                             const Clock* clock, Options options,
+                             db::Lease* prune_lease)
     : store_(store),
       handler_(handler),
       clock_(clock),
       options_(std::move(options)),
       claim_batch_(EffectiveClaimBatch(options_)),
-      owner_(options_.owner.empty() ? RandomOwner() : options_.owner) {}
+      owner_(options_.owner.empty() ? RandomOwner() : options_.owner),
+      prune_lease_(prune_lease) {}
 
 JobWorkerPool::~JobWorkerPool() { Stop(); }
 
@@ -75,6 +77,7 @@ void JobWorkerPool::Start() {
     workers_.emplace_back([this, i] { WorkerLoop(i); });
   }
   pruner_ = std::make_unique<PeriodicTask>(options_.prune_interval, [this] {
+    if (!db::RunsHere(prune_lease_)) return;  // another replica prunes
     absl::StatusOr<int> pruned = PruneSucceeded();
     if (!pruned.ok()) {
       LogWarning("jobs_prune_failed", {{"error", pruned.status().ToString()}});

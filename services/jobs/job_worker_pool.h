@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
 #include "libs/concurrency/periodic_task.h"
+#include "libs/db/lease.h"
 #include "services/jobs/job_handler.h"
 #include "services/jobs/job_store.h"
 #include "services/jobs/retry_policy.h"
@@ -72,8 +73,10 @@ class JobWorkerPool final {
  public:
   using Options = JobWorkerPoolOptions;
 
+  // `prune_lease` (not owned, may be null): with several replicas, only the
+  // one that holds it prunes.
   JobWorkerPool(JobStore* store, JobHandler* handler, const Clock* clock,
-                Options options);
+                Options options, db::Lease* prune_lease = nullptr);
   ~JobWorkerPool();  // Stop()
   JobWorkerPool(const JobWorkerPool&) = delete;
   JobWorkerPool& operator=(const JobWorkerPool&) = delete;
@@ -114,6 +117,7 @@ class JobWorkerPool final {
   const Options options_;
   const int claim_batch_;
   const std::string owner_;
+  db::Lease* const prune_lease_;
 
   absl::Mutex bits_mu_;
   absl::BitGen bits_ ABSL_GUARDED_BY(bits_mu_);

@@ -1,5 +1,6 @@
 #include "services/jobs/jobs_component.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -39,11 +40,26 @@ absl::StatusOr<std::unique_ptr<JobsComponent>> JobsComponent::Create(
       clients::PeerOptions{peers.ticket, token, options.sweep_deadline});
   component->handler_ = std::make_unique<FanOutHandler>(
       component->notifications_.get(), component->admins_.get());
+  // Several replicas may share a PostgreSQL schema: one at a time sweeps
+  // and prunes. A lease outlives a few of its intervals, so its holder
+  // keeps it while it lives.
+  if (component->store_->db().engine() == db::Engine::kPostgres) {
+    auto lease_for = [&](const char* name, absl::Duration interval) {
+      return std::make_unique<db::Lease>(
+          &component->store_->db(), name, clock,
+          std::max(absl::Seconds(10), 3 * interval));
+    };
+    component->sweep_lease_ =
+        lease_for("escalation_sweep", options.escalation.sweep_interval);
+    component->prune_lease_ =
+        lease_for("jobs_prune", options.workers.prune_interval);
+  }
   component->workers_ = std::make_unique<JobWorkerPool>(
       component->store_.get(), component->handler_.get(), clock,
-      options.workers);
+      options.workers, component->prune_lease_.get());
   component->scheduler_ = std::make_unique<EscalationScheduler>(
-      component->tickets_.get(), options.escalation);
+      component->tickets_.get(), options.escalation,
+      component->sweep_lease_.get());
   component->service_ = std::make_unique<JobServiceImpl>(
       component->store_.get(), clock, options.service,
       component->workers_.get(), component->scheduler_.get());

@@ -12,6 +12,7 @@
 #include "libs/clients/notification_client.h"
 #include "libs/clients/ticket_client.h"
 #include "libs/clock/clock.h"
+#include "libs/db/lease.h"
 #include "libs/db/pg/listener.h"
 #include "libs/db/store.h"
 #include "libs/rpc/component.h"
@@ -72,6 +73,9 @@ class JobsComponent final : public rpc::Component {
   std::unique_ptr<clients::AuthClient> admins_;
   std::unique_ptr<clients::TicketClient> tickets_;
   std::unique_ptr<FanOutHandler> handler_;
+  // PostgreSQL only (see Create); before their users, which they outlive.
+  std::unique_ptr<db::Lease> sweep_lease_;
+  std::unique_ptr<db::Lease> prune_lease_;
   std::unique_ptr<JobWorkerPool> workers_;
   // LISTENs for jobs enqueued anywhere (PostgreSQL; null on SQLite).
   std::unique_ptr<db::pg::Listener> listener_;

@@ -1,6 +1,7 @@
 #include "services/jobs/migrations.h"
 
 #include "absl/types/span.h"
+#include "libs/db/lease.h"
 #include "libs/db/migration.h"
 
 namespace helpdesk::jobs {
@@ -66,6 +67,7 @@ CREATE INDEX jobs_by_state ON jobs (state, id);
 
 constexpr db::Migration kPostgresMigrations[] = {
     {1, "jobs queue", kPostgresJobsSql},
+    db::LeaseMigration(2),
 };
 
 }  // namespace

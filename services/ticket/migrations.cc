@@ -1,6 +1,7 @@
 #include "services/ticket/migrations.h"
 
 #include "absl/types/span.h"
+#include "libs/db/lease.h"
 #include "libs/db/migration.h"
 #include "libs/outbox/outbox.h"
 
@@ -143,6 +144,7 @@ CREATE INDEX notes_by_ticket ON notes (ticket_id, id);
 constexpr db::Migration kPostgresMigrations[] = {
     {1, "tickets, full-text index, notes", kPostgresTicketsSql},
     outbox::OutboxPostgresMigration(2),
+    db::LeaseMigration(3),
 };
 
 }  // namespace
