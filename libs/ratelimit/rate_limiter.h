@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -12,8 +13,18 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
+#include "libs/db/migration.h"
+#include "libs/db/store.h"
 
 namespace helpdesk::ratelimit {
+
+// The rate_limits table of a store whose limiters are shared (see
+// RateLimiter::Options::shared_store); PostgreSQL migration lists only.
+constexpr db::Migration RateLimitMigration(int version) {
+  return {version, "rate limits shared by replicas",
+          "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, "
+          "tat BIGINT NOT NULL)"};
+}
 
 // "`count` events per `period`", e.g. {10, absl::Minutes(10)}: a burst of
 // up to `count` events, then one event every `period / count`.
@@ -67,10 +78,14 @@ class RateLimiter final {
  public:
   struct Options {
     // `limit`, enforced unless `enabled` is false (--rate_limits=false).
-    static Options For(RateLimit limit, bool enabled) {
+    static Options For(RateLimit limit, bool enabled,
+                       db::Store* shared_store = nullptr,
+                       std::string shared_name = "") {
       Options options;
       options.limit = limit;
       options.enabled = enabled;
+      options.shared_store = shared_store;
+      options.shared_name = std::move(shared_name);
       return options;
     }
 
@@ -79,6 +94,13 @@ class RateLimiter final {
     size_t max_keys = 100000;
     // false allows every call and records nothing (--rate_limits=false).
     bool enabled = true;
+    // With several replicas: a store on PostgreSQL (its migrations include
+    // RateLimitMigration) keeps the TATs in its rate_limits table, under
+    // "<shared_name>:<key>", so replicas share one budget per key (a limit
+    // of 5 stays 5, not 5 per replica). One upsert per Acquire decides
+    // atomically. A store on SQLite (one process), or none: in memory.
+    db::Store* shared_store = nullptr;
+    std::string shared_name;
   };
 
   RateLimiter(Options options, const Clock* clock);
@@ -106,6 +128,14 @@ class RateLimiter final {
   // The earliest time `tat` allows another event.
   absl::Time AllowedAt(absl::Time tat) const;
 
+  // Acquire and Check on the shared table.
+  absl::Status AcquireShared(absl::string_view key, absl::string_view message,
+                             absl::Time now);
+  absl::Status CheckShared(absl::string_view key, absl::string_view message,
+                           absl::Time now) const;
+  absl::Status RefusedUntil(absl::Time tat, absl::string_view message,
+                            absl::Time now) const;
+
   // Makes room for one more key. Requires a full table.
   void EvictLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -116,6 +146,9 @@ class RateLimiter final {
   const absl::Duration interval_;
   // Burst tolerance (count - 1) * T.
   const absl::Duration tolerance_;
+  // Null: in memory.
+  db::Store* const shared_;
+  const std::string shared_name_;
 
   mutable absl::Mutex mu_;
   // Theoretical arrival time per key; keys with TAT <= now are redundant.

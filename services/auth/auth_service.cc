@@ -90,16 +90,21 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, const Clock* clock,
       options_(std::move(options)),
       hasher_(options_.argon2),
       page_tokens_(options_.page_token_key),
+      // On PostgreSQL the limits are kept in the auth schema, shared by
+      // every auth replica.
       login_ip_limiter_(ratelimit::RateLimiter::Options::For(
-                            options_.login_per_ip, options_.rate_limits),
+                            options_.login_per_ip, options_.rate_limits,
+                            &store->db(), "login_ip"),
                         clock),
       password_attempts_({.per_account = options_.login_per_email,
                           .address_memory = options_.login_address_memory,
                           .ceiling = options_.login_per_email_ceiling,
-                          .enabled = options_.rate_limits},
+                          .enabled = options_.rate_limits,
+                          .shared_store = &store->db()},
                          clock),
       register_ip_limiter_(ratelimit::RateLimiter::Options::For(
-                               options_.register_per_ip, options_.rate_limits),
+                               options_.register_per_ip, options_.rate_limits,
+                               &store->db(), "register_ip"),
                            clock),
       cached_resolver_(
           &local_resolver_, clock,

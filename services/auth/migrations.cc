@@ -4,6 +4,7 @@
 #include "libs/db/lease.h"
 #include "libs/db/migration.h"
 #include "libs/outbox/outbox.h"
+#include "libs/ratelimit/rate_limiter.h"
 
 namespace helpdesk::auth {
 namespace {
@@ -61,6 +62,7 @@ constexpr db::Migration kPostgresMigrations[] = {
     {1, "users and sessions", kPostgresUsersAndSessionsSql},
     outbox::OutboxPostgresMigration(2),
     db::LeaseMigration(3),
+    ratelimit::RateLimitMigration(4),
 };
 
 }  // namespace

@@ -29,14 +29,17 @@ absl::Duration Wait(const absl::Status& status) {
 
 PasswordAttemptLimiter::PasswordAttemptLimiter(const Options& options,
                                                const Clock* clock)
-    : per_account_(ratelimit::RateLimiter::Options::For(options.per_account,
-                                                        options.enabled),
+    : per_account_(ratelimit::RateLimiter::Options::For(
+                       options.per_account, options.enabled,
+                       options.shared_store, "login_account"),
                    clock),
       per_address_(ratelimit::RateLimiter::Options::For(
-                       {1, options.address_memory}, options.enabled),
+                       {1, options.address_memory}, options.enabled,
+                       options.shared_store, "login_pair"),
                    clock),
-      ceiling_(ratelimit::RateLimiter::Options::For(options.ceiling,
-                                                    options.enabled),
+      ceiling_(ratelimit::RateLimiter::Options::For(
+                   options.ceiling, options.enabled, options.shared_store,
+                   "login_ceiling"),
                clock) {}
 
 std::string PasswordAttemptLimiter::PairKey(absl::string_view account,

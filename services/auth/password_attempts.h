@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
+#include "libs/db/store.h"
 #include "libs/ratelimit/rate_limiter.h"
 
 namespace helpdesk::auth {
@@ -38,6 +39,8 @@ class PasswordAttemptLimiter final {
     ratelimit::RateLimit ceiling{20, absl::Minutes(10)};
     // false admits every attempt and records nothing.
     bool enabled = true;
+    // Shared by replicas (see RateLimiter::Options::shared_store).
+    db::Store* shared_store = nullptr;
   };
 
   PasswordAttemptLimiter(const Options& options, const Clock* clock);

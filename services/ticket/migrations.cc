@@ -4,6 +4,7 @@
 #include "libs/db/lease.h"
 #include "libs/db/migration.h"
 #include "libs/outbox/outbox.h"
+#include "libs/ratelimit/rate_limiter.h"
 
 namespace helpdesk::ticket {
 namespace {
@@ -145,6 +146,7 @@ constexpr db::Migration kPostgresMigrations[] = {
     {1, "tickets, full-text index, notes", kPostgresTicketsSql},
     outbox::OutboxPostgresMigration(2),
     db::LeaseMigration(3),
+    ratelimit::RateLimitMigration(4),
 };
 
 }  // namespace

@@ -85,14 +85,15 @@ TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
       peers_(peers),
       options_(std::move(options)),
       page_tokens_(options_.page_token_key),
-      create_limiter_(
-          ratelimit::RateLimiter::Options{options_.create_per_user, 100000,
-                                          options_.rate_limits},
-          clock),
-      edit_limiter_(
-          ratelimit::RateLimiter::Options{options_.edit_per_user, 100000,
-                                          options_.rate_limits},
-          clock),
+      // Shared by every ticket replica on PostgreSQL.
+      create_limiter_(ratelimit::RateLimiter::Options::For(
+                          options_.create_per_user, options_.rate_limits,
+                          &store->db(), "create_ticket"),
+                      clock),
+      edit_limiter_(ratelimit::RateLimiter::Options::For(
+                        options_.edit_per_user, options_.rate_limits,
+                        &store->db(), "edit_ticket"),
+                    clock),
       presenter_(peers.users, clock, options_.user_cache_ttl) {}
 
 void TicketServiceImpl::NotifyRelay() {
