@@ -35,7 +35,18 @@ NotificationComponent::Create(NotificationComponentOptions options,
 
 NotificationComponent::~NotificationComponent() { Stop(); }
 
+absl::Status NotificationComponent::Start() {
+  ASSIGN_OR_RETURN(
+      listener_,
+      store_->ListenForChanges(
+          [service = service_.get()](int64_t user_id, int64_t notification_id) {
+            service->PublishRemoteChange(user_id, notification_id);
+          }));
+  return absl::OkStatus();
+}
+
 void NotificationComponent::Stop() {
+  listener_.reset();  // no remote change after this
   hub_->Close(absl::UnavailableError("the server is shutting down; reconnect"));
 }
 

@@ -9,6 +9,7 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/token_resolver.h"
 #include "libs/clock/clock.h"
+#include "libs/db/pg/listener.h"
 #include "libs/db/reader_pool.h"
 #include "libs/db/store.h"
 #include "libs/rpc/component.h"
@@ -57,8 +58,10 @@ class NotificationComponent final : public rpc::Component {
   void EndSessionWatches(absl::string_view session_token);
 
   std::vector<grpc::Service*> services() override { return {service_.get()}; }
-  // The hub's thread runs from Create() on: nothing to start.
-  absl::Status Start() override { return absl::OkStatus(); }
+  // The hub's thread runs from Create() on. On PostgreSQL, starts
+  // listening for other replicas' changes, which this replica's watchers
+  // then hear of too.
+  absl::Status Start() override;
   // Ends every open watch stream with UNAVAILABLE (as the proto documents)
   // and refuses new ones, so that streams do not hold the server's shutdown
   // for its whole grace period. For good: a stopped component serves no
@@ -71,6 +74,7 @@ class NotificationComponent final : public rpc::Component {
   std::unique_ptr<NotificationStore> store_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<NotificationServiceImpl> service_;
+  std::unique_ptr<db::pg::Listener> listener_;  // PostgreSQL, while started
 };
 
 }  // namespace helpdesk::notification

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/auth/principal.h"
+#include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/rpc/status_conversion.h"
 #include "libs/status/error_details.h"
@@ -174,6 +175,23 @@ grpc::Status NotificationServiceImpl::CreateNotification(
     grpc::ServerContext* context, const CreateNotificationRequest* request,
     Notification* response) {
   return rpc::Reply(context, DoCreate(*context, *request), response);
+}
+
+void NotificationServiceImpl::PublishRemoteChange(int64_t user_id,
+                                                  int64_t notification_id) {
+  absl::StatusOr<RemoteChange> change =
+      store_->LoadRemoteChange(user_id, notification_id);
+  if (!change.ok()) {
+    LogWarning("notification_remote_change_failed",
+               {{"user_id", absl::StrCat(user_id)},
+                {"detail", change.status().ToString()}});
+    return;
+  }
+  if (change->notification) {
+    hub_->PublishNotification(ToProto(*change->notification), change->unread);
+  } else {
+    hub_->PublishUnreadCount(user_id, change->unread);
+  }
 }
 
 absl::StatusOr<Notification> NotificationServiceImpl::DoCreate(

@@ -44,6 +44,10 @@ class NotificationServiceImpl final
                           const Clock* clock,
                           NotificationServiceOptions options);
 
+  // Publishes to this replica's watchers a change another replica made
+  // (NotificationStore::ListenForChanges); failures are logged.
+  void PublishRemoteChange(int64_t user_id, int64_t notification_id);
+
   grpc::Status ListNotifications(
       grpc::ServerContext* context,
       const notifications::v1::ListNotificationsRequest* request,

@@ -8,9 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "libs/db/postgres_store.h"
 #include "libs/db/sql.h"
 #include "libs/db/store.h"
 #include "libs/status/status_macros.h"
@@ -31,6 +36,10 @@ const char kListUnreadNotificationsSql[] =
     "ORDER BY id DESC LIMIT ?";
 
 namespace {
+
+// A change for the other replicas (ListenForChanges), delivered at the
+// commit of the statement's transaction.
+constexpr char kAnnounceSql[] = "SELECT pg_notify(?, ?)";
 
 constexpr char kInsertNotificationSql[] =
     "INSERT INTO notifications (user_id, ticket_id, subject, message, "
@@ -94,8 +103,71 @@ absl::StatusOr<std::unique_ptr<NotificationStore>> NotificationStore::Open(
   options.migrations = NotificationMigrations();
   options.postgres_migrations = NotificationPostgresMigrations();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Store> store, db::Store::Open(options));
-  return std::unique_ptr<NotificationStore>(
-      new NotificationStore(std::move(store)));
+  std::string conninfo;
+  std::string channel;
+  if (auto* postgres = dynamic_cast<db::PostgresStore*>(store.get())) {
+    conninfo = postgres->conninfo();
+    channel = postgres->schema() + "_changes";
+  }
+  return std::unique_ptr<NotificationStore>(new NotificationStore(
+      std::move(store), std::move(conninfo), std::move(channel)));
+}
+
+NotificationStore::NotificationStore(std::unique_ptr<db::Store> store,
+                                     std::string conninfo, std::string channel)
+    : store_(std::move(store)),
+      conninfo_(std::move(conninfo)),
+      channel_(std::move(channel)),
+      replica_(absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(absl::BitGen()),
+                                      absl::kZeroPad16))) {}
+
+absl::Status NotificationStore::Announce(db::Connection& writer,
+                                         int64_t user_id,
+                                         int64_t notification_id) {
+  if (channel_.empty()) return absl::OkStatus();
+  return writer
+      .Query(kAnnounceSql, {channel_, absl::StrCat(replica_, " ", user_id, " ",
+                                                   notification_id)})
+      .status();
+}
+
+absl::StatusOr<std::unique_ptr<db::pg::Listener>>
+NotificationStore::ListenForChanges(
+    std::function<void(int64_t user_id, int64_t notification_id)> on_change) {
+  if (channel_.empty()) return std::unique_ptr<db::pg::Listener>();
+  db::pg::ListenerOptions options;
+  options.conninfo = conninfo_;
+  options.channel = channel_;
+  options.on_notify = [this, on_change](absl::string_view payload) {
+    // "<replica> <user_id> <notification_id>"; our own changes were
+    // published where they were made.
+    std::vector<absl::string_view> parts = absl::StrSplit(payload, ' ');
+    int64_t user_id = 0;
+    int64_t notification_id = 0;
+    if (parts.size() != 3 || parts[0] == replica_ ||
+        !absl::SimpleAtoi(parts[1], &user_id) ||
+        !absl::SimpleAtoi(parts[2], &notification_id)) {
+      return;
+    }
+    on_change(user_id, notification_id);
+  };
+  return db::pg::Listener::Start(std::move(options));
+}
+
+absl::StatusOr<RemoteChange> NotificationStore::LoadRemoteChange(
+    int64_t user_id, int64_t notification_id) {
+  RemoteChange change;
+  // A new version before the read: the count read is at least this new.
+  change.unread.version = ++version_;
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    if (notification_id != 0) {
+      ASSIGN_OR_RETURN(change.notification,
+                       SelectOwned(reader, user_id, notification_id));
+    }
+    ASSIGN_OR_RETURN(change.unread.count, SelectUnreadCount(reader, user_id));
+    return absl::OkStatus();
+  }));
+  return change;
 }
 
 absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
@@ -113,6 +185,8 @@ absl::StatusOr<CreateResult> NotificationStore::CreateNotification(
       result.notification = notification;
       result.notification.id = inserted.Int64(0, 0);
       result.notification.read_time.reset();
+      RETURN_IF_ERROR(
+          Announce(writer, notification.user_id, result.notification.id));
     } else {
       ASSIGN_OR_RETURN(
           db::Rows existing,
@@ -183,6 +257,7 @@ absl::StatusOr<ReadStateResult> NotificationStore::ChangeReadState(
     params.push_back(user_id);
     ASSIGN_OR_RETURN(const int64_t updated, writer.Execute(update_sql, params));
     result.changed = updated > 0;
+    if (result.changed) RETURN_IF_ERROR(Announce(writer, user_id, 0));
     ASSIGN_OR_RETURN(result.notification, SelectOwned(writer, user_id, id));
     ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(writer, user_id));
     return absl::OkStatus();
@@ -213,6 +288,7 @@ absl::StatusOr<MarkAllResult> NotificationStore::MarkAllRead(int64_t user_id,
         const int64_t updated,
         writer.Execute(kMarkAllReadSql, {absl::ToUnixMicros(now), user_id}));
     result.updated = static_cast<int>(updated);
+    if (updated > 0) RETURN_IF_ERROR(Announce(writer, user_id, 0));
     ASSIGN_OR_RETURN(result.unread.count, SelectUnreadCount(writer, user_id));
     return absl::OkStatus();
   };

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/db/pg/listener.h"
 #include "libs/db/reader_pool.h"
 #include "libs/db/store.h"
 
@@ -36,6 +38,13 @@ struct NotificationRecord {
 struct UnreadCount {
   int64_t count = 0;
   uint64_t version = 0;
+};
+
+// What another replica changed (see NotificationStore::ListenForChanges):
+// the new notification, if it was one, and the user's unread count now.
+struct RemoteChange {
+  std::optional<NotificationRecord> notification;
+  UnreadCount unread;
 };
 
 struct CreateResult {
@@ -102,9 +111,29 @@ class NotificationStore final {
   // Marks every unread notification of the user read at `now`.
   absl::StatusOr<MarkAllResult> MarkAllRead(int64_t user_id, absl::Time now);
 
+  // Several replicas on PostgreSQL: every change a store commits is
+  // announced on the schema's channel (pg_notify in its transaction);
+  // `on_change(user_id, notification_id)` runs on the listener's thread for
+  // the changes of other stores (notification_id 0: read marks). Changes
+  // announced while the listener reconnects are not replayed (a watcher
+  // then catches up at its next change or reconnect). Null on SQLite.
+  absl::StatusOr<std::unique_ptr<db::pg::Listener>> ListenForChanges(
+      std::function<void(int64_t user_id, int64_t notification_id)> on_change);
+
+  // What another replica announced: the notification (when
+  // notification_id is not 0) and the user's unread count, read after the
+  // other's commit, at a new version of this store.
+  absl::StatusOr<RemoteChange> LoadRemoteChange(int64_t user_id,
+                                                int64_t notification_id);
+
  private:
-  explicit NotificationStore(std::unique_ptr<db::Store> store)
-      : store_(std::move(store)) {}
+  NotificationStore(std::unique_ptr<db::Store> store, std::string conninfo,
+                    std::string channel);
+
+  // pg_notify of a committed change, in the writer's transaction
+  // (PostgreSQL; a no-op on SQLite).
+  absl::Status Announce(db::Connection& writer, int64_t user_id,
+                        int64_t notification_id);
 
   absl::StatusOr<ReadStateResult> ChangeReadState(
       const char* update_sql, int64_t user_id, int64_t id,
@@ -118,6 +147,11 @@ class NotificationStore final {
   // the version they load is committed and in their snapshot (see
   // UnreadCount::version).
   std::atomic<uint64_t> version_{0};
+  // PostgreSQL: the listener's connection string and channel, and this
+  // store's name in announcements; empty on SQLite.
+  const std::string conninfo_;
+  const std::string channel_;
+  const std::string replica_;
 };
 
 // The statements behind GetUnreadCount and ListNotifications, exposed so a

@@ -6,8 +6,10 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -15,6 +17,7 @@
 #include "libs/status/status_macros.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/store_engines.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::notification {
 namespace {
@@ -281,6 +284,50 @@ TEST_P(NotificationStoreTest, TwoReplicasKeepTheCountersExact) {
   auto all = store_->ListNotifications(1, false, 0, 1000);
   ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->notifications.size(), 30u);  // 2 job ranges x 15 for user 1
+}
+
+// A change committed through another replica is announced to this one's
+// listener (its own are not), and LoadRemoteChange reads it back with a
+// newer version than any this store handed out.
+TEST_P(NotificationStoreTest, ChangesOnAnotherReplicaAreAnnouncedHere) {
+  absl::Mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> heard;
+  auto listener = store_->ListenForChanges([&](int64_t user, int64_t id) {
+    absl::MutexLock lock(&mu);
+    heard.emplace_back(user, id);
+  });
+  ASSERT_THAT(listener, IsOk());
+  if (!postgres()) {
+    EXPECT_EQ(*listener, nullptr);  // one process per SQLite file
+    return;
+  }
+  ASSERT_TRUE(
+      helpdesk::testing::WaitFor([&] { return (*listener)->listens() >= 1; }));
+  auto other = NotificationStore::Open(location_);
+  ASSERT_THAT(other, IsOk());
+
+  auto mine = store_->CreateNotification(New(1, 7));
+  ASSERT_THAT(mine, IsOk());
+  auto theirs = (*other)->CreateNotification(New(1, 8));
+  ASSERT_THAT(theirs, IsOk());
+  ASSERT_THAT((*other)->MarkAllRead(1, kNow), IsOk());
+  ASSERT_TRUE(helpdesk::testing::WaitFor([&] {
+    absl::MutexLock lock(&mu);
+    return heard.size() >= 2;
+  }));
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_THAT(heard,
+                ::testing::ElementsAre(
+                    std::pair<int64_t, int64_t>{1, theirs->notification.id},
+                    std::pair<int64_t, int64_t>{1, 0}));
+  }
+  auto loaded = store_->LoadRemoteChange(1, theirs->notification.id);
+  ASSERT_THAT(loaded, IsOk());
+  ASSERT_TRUE(loaded->notification.has_value());
+  EXPECT_EQ(loaded->notification->source_job_id, 8);
+  EXPECT_EQ(loaded->unread.count, 0);  // all read through the other
+  EXPECT_GT(loaded->unread.version, mine->unread.version);
 }
 
 }  // namespace
