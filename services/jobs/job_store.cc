@@ -51,24 +51,28 @@ constexpr char kListJobsInStateSql[] =
     " FROM jobs INDEXED BY jobs_by_state WHERE state = ? AND id < ? "
     "ORDER BY id DESC LIMIT ?";
 
+// What a claim does to each row it picks (both engines): an expired lease
+// on its last attempt goes DEAD, every other row is RUNNING with a new
+// lease. SET expressions read the row as it was before the update.
+#define HELPDESK_CLAIM_UPDATE                                             \
+  "UPDATE jobs SET "                                                      \
+  "state = CASE WHEN state = 2 AND attempts >= max_attempts THEN 4 "      \
+  "ELSE 2 END, "                                                          \
+  "attempts = CASE WHEN state = 2 AND attempts >= max_attempts "          \
+  "THEN attempts ELSE attempts + 1 END, "                                 \
+  "last_error = CASE WHEN state = 2 THEN ?5 ELSE last_error END, "        \
+  "run_time = CASE WHEN state = 2 AND attempts >= max_attempts THEN ?1 "  \
+  "ELSE ?2 END, "                                                         \
+  "lease_expire_time = CASE WHEN state = 2 AND attempts >= max_attempts " \
+  "THEN 0 ELSE ?2 END, "                                                  \
+  "lease_owner = CASE WHEN state = 2 AND attempts >= max_attempts "       \
+  "THEN '' ELSE ?3 END, "                                                 \
+  "update_time = ?1 "
+
 // ?1 now, ?2 lease end, ?3 owner, ?4 limit, ?5 error of an expired lease.
 // Each branch is a range scan of jobs_due that stops at the limit: expired
 // leases first (they are the oldest work), then due jobs, oldest due first.
-// SET expressions read the row as it was before the update.
-constexpr char kClaimDueSql[] =
-    "UPDATE jobs SET "
-    "state = CASE WHEN state = 2 AND attempts >= max_attempts THEN 4 "
-    "ELSE 2 END, "
-    "attempts = CASE WHEN state = 2 AND attempts >= max_attempts "
-    "THEN attempts ELSE attempts + 1 END, "
-    "last_error = CASE WHEN state = 2 THEN ?5 ELSE last_error END, "
-    "run_time = CASE WHEN state = 2 AND attempts >= max_attempts THEN ?1 "
-    "ELSE ?2 END, "
-    "lease_expire_time = CASE WHEN state = 2 AND attempts >= max_attempts "
-    "THEN 0 ELSE ?2 END, "
-    "lease_owner = CASE WHEN state = 2 AND attempts >= max_attempts "
-    "THEN '' ELSE ?3 END, "
-    "update_time = ?1 "
+constexpr char kClaimDueSql[] = HELPDESK_CLAIM_UPDATE
     "WHERE id IN ("
     "SELECT id FROM (SELECT id FROM jobs WHERE state = 2 AND run_time <= ?1 "
     "ORDER BY run_time LIMIT ?4) "
@@ -87,20 +91,7 @@ constexpr char kPostgresClaimDueSql[] =
     "due AS (SELECT id FROM jobs WHERE state = 1 AND run_time <= ?1 "
     "ORDER BY run_time LIMIT ?4 FOR UPDATE SKIP LOCKED), "
     "picked AS (SELECT id FROM expired UNION ALL SELECT id FROM due "
-    "LIMIT ?4) "
-    "UPDATE jobs SET "
-    "state = CASE WHEN state = 2 AND attempts >= max_attempts THEN 4 "
-    "ELSE 2 END, "
-    "attempts = CASE WHEN state = 2 AND attempts >= max_attempts "
-    "THEN attempts ELSE attempts + 1 END, "
-    "last_error = CASE WHEN state = 2 THEN ?5 ELSE last_error END, "
-    "run_time = CASE WHEN state = 2 AND attempts >= max_attempts THEN ?1 "
-    "ELSE ?2 END, "
-    "lease_expire_time = CASE WHEN state = 2 AND attempts >= max_attempts "
-    "THEN 0 ELSE ?2 END, "
-    "lease_owner = CASE WHEN state = 2 AND attempts >= max_attempts "
-    "THEN '' ELSE ?3 END, "
-    "update_time = ?1 "
+    "LIMIT ?4) " HELPDESK_CLAIM_UPDATE
     "WHERE id IN (SELECT id FROM picked) "
     "RETURNING " HELPDESK_JOB_COLUMNS;
 constexpr char kPostgresListJobsInStateSql[] =
@@ -140,6 +131,7 @@ constexpr char kPruneSql[] =
 
 #undef HELPDESK_CURRENT_CLAIM
 #undef HELPDESK_JOB_COLUMNS
+#undef HELPDESK_CLAIM_UPDATE
 
 constexpr char kLeaseExpiredError[] =
     "the lease expired before the attempt finished (the worker crashed or "
