@@ -304,6 +304,16 @@ absl::Status PostgresCluster::CreateDatabase(absl::string_view name) {
   return absl::InternalError(message);
 }
 
+absl::Status PostgresCluster::CheckIntegrity(absl::string_view database) const {
+  absl::StatusOr<Identity> identity = ServerIdentity();
+  if (!identity.ok()) return identity.status();
+  return Run({Tool("pg_amcheck"), "--install-missing", "--heapallindexed", "-h",
+              dir_, "-p", absl::StrCat(port_), "-U", kUser,
+              std::string(database)},
+             *identity, dir_)
+      .status();
+}
+
 absl::Status PostgresCluster::Restart() {
   if (absl::Status stopped = StopServer(SIGINT); !stopped.ok()) {
     return stopped;

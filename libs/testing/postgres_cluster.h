@@ -66,6 +66,11 @@ class PostgresCluster final {
   // test for isolation. ALREADY_EXISTS if there is one.
   absl::Status CreateDatabase(absl::string_view name);
 
+  // pg_amcheck on every table and index of `database` (heap pages, B-tree
+  // structure, and every heap tuple found in its indexes): OK, or an error
+  // with pg_amcheck's report of the corruption.
+  absl::Status CheckIntegrity(absl::string_view database) const;
+
   // Stops the server (fast shutdown: open connections are cut) and starts
   // it again on the same data, socket and port; returns once it accepts
   // connections. For "reconnects after the server restarts" tests.

@@ -108,14 +108,15 @@ void Subprocess::Signal(int signal) {
 }
 
 absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
+  if (reaped_) return exit_code_;
   int status = 0;
   if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
                timeout)) {
     return absl::DeadlineExceededError("the process is still running");
   }
   reaped_ = true;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  if (WIFEXITED(status)) return exit_code_ = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return exit_code_ = -WTERMSIG(status);
   return absl::InternalError("unexpected wait status");
 }
 

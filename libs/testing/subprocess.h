@@ -38,7 +38,8 @@ class Subprocess final {
   void Signal(int signal);
 
   // Waits for the child to exit; returns its exit code, or minus the signal
-  // that ended it. DEADLINE_EXCEEDED after `timeout`.
+  // that ended it (again, at once, when it has been reaped).
+  // DEADLINE_EXCEEDED after `timeout`.
   absl::StatusOr<int> Wait(absl::Duration timeout);
 
   pid_t pid() const { return pid_; }
@@ -49,6 +50,7 @@ class Subprocess final {
   pid_t pid_;
   int stdout_fd_;
   bool reaped_ = false;
+  int exit_code_ = 0;  // once reaped
   std::string buffer_;
 };
 
