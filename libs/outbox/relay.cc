@@ -21,6 +21,8 @@
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
 #include "libs/db/database.h"
+#include "libs/db/pg/listener.h"
+#include "libs/db/postgres_store.h"
 #include "libs/log/log.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status_macros.h"
@@ -53,6 +55,8 @@ constexpr char kUnparkSql[] =
     "SELECT destination, idempotency_key, payload, create_time, 0, ?, "
     "last_error FROM outbox_parked ORDER BY id";
 constexpr char kDeleteParkedSql[] = "DELETE FROM outbox_parked";
+// Delivered to the listening replicas when the transaction commits.
+constexpr char kAnnounceSql[] = "SELECT pg_notify(?, '')";
 
 constexpr absl::Duration kMinDuration = absl::Milliseconds(1);
 // How often a destination without a Deliverer is reported again.
@@ -110,7 +114,13 @@ OutboxRelay::OutboxRelay(
       lease_(options_.lease.empty() || store->engine() != db::Engine::kPostgres
                  ? nullptr
                  : std::make_unique<db::Lease>(store, options_.lease, clock,
-                                               options_.lease_ttl)) {}
+                                               options_.lease_ttl)) {
+  if (lease_ == nullptr) return;
+  if (auto* postgres = dynamic_cast<db::PostgresStore*>(store)) {
+    conninfo_ = postgres->conninfo();
+    channel_ = postgres->schema() + "_outbox";
+  }
+}
 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
@@ -330,8 +340,45 @@ void OutboxRelay::Start() {
     absl::MutexLock lock(&mu_);
     stopping_ = false;
     notified_ = false;
+    announced_ = false;
   }
   worker_ = std::thread([this] { WorkerLoop(); });
+  if (!channel_.empty()) {
+    db::pg::ListenerOptions options;
+    options.conninfo = conninfo_;
+    options.channel = channel_;
+    options.on_notify = [this](absl::string_view) { WakeForAnnouncement(); };
+    // Rows announced while the listener was away wait for the next poll.
+    options.on_listening = [this] { WakeForAnnouncement(); };
+    absl::StatusOr<std::unique_ptr<db::pg::Listener>> listener =
+        db::pg::Listener::Start(std::move(options));
+    if (listener.ok()) {
+      listener_ = std::move(*listener);
+    } else {
+      LogWarning("outbox_listen_failed",
+                 {{"detail", listener.status().ToString()}});
+    }
+  }
+}
+
+int64_t OutboxRelay::listens() {
+  absl::MutexLock lifecycle_lock(&lifecycle_mu_);
+  return listener_ == nullptr ? 0 : listener_->listens();
+}
+
+void OutboxRelay::WakeForAnnouncement() {
+  absl::MutexLock lock(&mu_);
+  announced_ = true;
+  wake_.Signal();
+}
+
+void OutboxRelay::Announce() {
+  absl::Status announced = store_->Write([&](db::Connection& db) {
+    return db.Query(kAnnounceSql, {channel_}).status();
+  });
+  if (!announced.ok()) {
+    LogWarning("outbox_announce_failed", {{"detail", announced.ToString()}});
+  }
 }
 
 void OutboxRelay::Notify() {
@@ -342,6 +389,7 @@ void OutboxRelay::Notify() {
 
 void OutboxRelay::Stop() {
   absl::MutexLock lifecycle_lock(&lifecycle_mu_);
+  listener_.reset();  // no announcement wakes the worker any more
   if (worker_.joinable()) {
     {
       absl::MutexLock lock(&mu_);
@@ -361,21 +409,27 @@ void OutboxRelay::Stop() {
 
 void OutboxRelay::WorkerLoop() {
   while (true) {
+    bool local_write = false;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
+      local_write = notified_;
       notified_ = false;
+      announced_ = false;
     }
     absl::StatusOr<int> delivered = RunOnce();
     if (!delivered.ok()) {
       LogWarning("outbox_round_failed",
                  {{"detail", delivered.status().ToString()}});
     }
+    // Rows this replica wrote while another holds the lease: wake the
+    // holder. (Announcements are not passed on, so they cannot circle.)
+    if (local_write && !channel_.empty() && !lease_->HeldNow()) Announce();
     if (delivered.ok() && *delivered >= options_.batch_size) continue;
 
     absl::MutexLock lock(&mu_);
     const absl::Time deadline = absl::Now() + options_.poll_interval;
-    while (!stopping_ && !notified_) {
+    while (!stopping_ && !notified_ && !announced_) {
       if (wake_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
     }
   }

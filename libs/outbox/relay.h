@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
 #include "libs/db/lease.h"
+#include "libs/db/pg/listener.h"
 #include "libs/db/store.h"
 #include "libs/outbox/outbox.h"
 
@@ -138,7 +139,10 @@ class OutboxRelay final {
 
   // Wakes the worker for a round now. Call it after committing a transaction
   // that enqueued, so delivery starts within milliseconds. Cheap; a no-op
-  // when the worker is not running.
+  // when the worker is not running. On a replica that does not hold the
+  // lease the worker passes the wake-up on: it announces the new rows with
+  // pg_notify on `<schema>_outbox`, which every replica's relay LISTENs to,
+  // so the holder delivers them at once rather than at its next poll.
   void Notify() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Wakes the worker and joins it, after the round in progress (if any)
@@ -151,6 +155,10 @@ class OutboxRelay final {
 
   // Parked rows (see the class comment); -1 if the database cannot be read.
   int64_t parked_count();
+
+  // How often the relay's LISTEN for other replicas' announcements took
+  // effect (0 without a lease or on SQLite); for tests.
+  int64_t listens() ABSL_LOCKS_EXCLUDED(lifecycle_mu_);
 
   // Moves every parked row back to the end of the outbox, due now, with its
   // idempotency key and no attempts; returns how many.
@@ -171,6 +179,10 @@ class OutboxRelay final {
   void WarnUnknownDestination(const std::string& destination, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Another replica announced rows (the listener's thread).
+  void WakeForAnnouncement() ABSL_LOCKS_EXCLUDED(mu_);
+  // Tells the holder of the lease that this replica wrote rows.
+  void Announce();
 
   const absl::flat_hash_map<std::string, Deliverer*> deliverers_;
   const Clock* const clock_;
@@ -188,6 +200,11 @@ class OutboxRelay final {
   db::Store* const store_;
   // Null without options.lease.
   const std::unique_ptr<db::Lease> lease_;
+  // With a lease: the connection string and the channel replicas announce
+  // new rows on; the listener runs while the worker does.
+  std::string conninfo_;
+  std::string channel_;
+  std::unique_ptr<db::pg::Listener> listener_ ABSL_GUARDED_BY(lifecycle_mu_);
 
   // Start()/Stop().
   absl::Mutex lifecycle_mu_ ABSL_ACQUIRED_BEFORE(mu_);
@@ -197,7 +214,8 @@ class OutboxRelay final {
   absl::Mutex mu_;
   absl::CondVar wake_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool notified_ ABSL_GUARDED_BY(mu_) = false;
+  bool notified_ ABSL_GUARDED_BY(mu_) = false;   // by a local write
+  bool announced_ ABSL_GUARDED_BY(mu_) = false;  // by another replica
 };
 
 }  // namespace helpdesk::outbox

@@ -28,6 +28,7 @@
 #include "libs/status/status_macros.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/store_engines.h"
+#include "libs/testing/wait_for.h"
 
 namespace helpdesk::outbox {
 namespace {
@@ -667,6 +668,50 @@ TEST_P(RelayTest, TwoReplicasDeliverEachRowOnceThroughTheLease) {
   EXPECT_THAT(audit_.delivered_payloads(),
               ::testing::ElementsAre("a1", "a2", "a3"));
   EXPECT_THAT(other_audit.delivered_payloads(), ::testing::ElementsAre("a4"));
+}
+
+// A row written on a replica that does not hold the lease: its relay
+// announces it (pg_notify), and the holder, which polls only once an hour
+// here, delivers it at once.
+TEST_P(RelayTest, HolderDeliversAtOnceWhatAnotherReplicaWrote) {
+  if (!postgres()) GTEST_SKIP() << "one SQLite file is one process's";
+  db::StoreOptions options;
+  options.location = location_;
+  options.migrations = kMigrations;
+  options.postgres_migrations = kPostgresMigrations;
+  auto other_store = db::Store::Open(options);
+  ASSERT_THAT(other_store, IsOk());
+  RelayOptions leased = ExactOptions();
+  leased.lease = "outbox";
+  leased.poll_interval = absl::Hours(1);  // only a wake-up brings a round
+  absl::Notification delivered;
+  audit_.SetOnDelivered([&](const OutboxMessage& message) {
+    if (message.payload == "from the other replica") delivered.Notify();
+  });
+  RecordingDeliverer other_audit;
+  std::unique_ptr<OutboxRelay> holder = MakeRelay({{"audit", &audit_}}, leased);
+  EXPECT_EQ(Delivered(*holder), 0);  // takes the lease
+  holder->Start();
+  OutboxRelay other(
+      other_store->get(),
+      absl::flat_hash_map<std::string, Deliverer*>{{"audit", &other_audit}},
+      &clock_, leased);
+  other.Start();
+  // An announcement before the holder LISTENs would be lost.
+  ASSERT_TRUE(helpdesk::testing::WaitFor([&] { return holder->listens() > 0; },
+                                         absl::Seconds(30)));
+
+  ASSERT_THAT((*other_store)->Write([&](db::Connection& db) {
+    return Enqueue(db, "audit", "from the other replica", clock_.Now())
+        .status();
+  }),
+              IsOk());
+  other.Notify();
+  EXPECT_TRUE(delivered.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "the holder was not woken";
+  other.Stop();
+  holder->Stop();
+  EXPECT_THAT(other_audit.delivered_payloads(), ::testing::IsEmpty());
 }
 
 }  // namespace
