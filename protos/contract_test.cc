@@ -48,6 +48,10 @@ constexpr Route kRoutes[] = {
      "/v1/tickets/{ticket.id}", "ticket"},
     {"helpdesk.tickets.v1.TicketService.AssignTicket", "post",
      "/v1/tickets/{id}:assign", "*"},
+    {"helpdesk.tickets.v1.TicketService.CreateComment", "post",
+     "/v1/tickets/{ticket_id}/comments", "comment"},
+    {"helpdesk.tickets.v1.TicketService.ListComments", "get",
+     "/v1/tickets/{ticket_id}/comments", ""},
     {"helpdesk.tickets.v1.TicketService.CreateNote", "post",
      "/v1/tickets/{ticket_id}/notes", "note"},
     {"helpdesk.tickets.v1.TicketService.ListNotes", "get",
@@ -208,7 +212,8 @@ TEST(ContractTest, IdsAreInt64) {
   const DescriptorPool* pool = DescriptorPool::generated_pool();
   for (const char* message :
        {"helpdesk.auth.v1.User", "helpdesk.tickets.v1.Ticket",
-        "helpdesk.tickets.v1.Note", "helpdesk.audit.v1.AuditEvent",
+        "helpdesk.tickets.v1.Note", "helpdesk.tickets.v1.Comment",
+        "helpdesk.audit.v1.AuditEvent",
         "helpdesk.notifications.v1.Notification", "helpdesk.jobs.v1.Job"}) {
     const auto* descriptor = pool->FindMessageTypeByName(message);
     ASSERT_NE(descriptor, nullptr) << message;

@@ -132,6 +132,29 @@ void RunLifecycle(int a, int b) {
                 .status,
             200);
 
+  // The conversation: the requester's reply reopens the resolved ticket,
+  // an agent's reply reaches the requester; both read the same thread.
+  TestResponse reply = Call(a, user, "POST", "/v1/tickets/" + id + "/comments",
+                            R"({"body":"It is jamming again"})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("authorRole":"USER")"));
+  EXPECT_THAT(Call(b, admin, "GET", "/v1/tickets/" + id).body,
+              HasSubstr(R"("status":"OPEN")"));
+  EXPECT_EQ(Call(b, admin, "POST", "/v1/tickets/" + id + "/comments",
+                 R"({"body":"A technician is on the way"})")
+                .status,
+            200);
+  EXPECT_TRUE(
+      Eventually(a, user, "/v1/notifications:unreadCount", R"("count":"2")"));
+  const std::string thread =
+      Call(a, user, "GET", "/v1/tickets/" + id + "/comments").body;
+  EXPECT_LT(thread.find("It is jamming again"), thread.find("reopened"));
+  EXPECT_LT(thread.find("reopened"), thread.find("A technician"));
+  EXPECT_THAT(
+      Call(a, user, "POST", "/v1/tickets/" + id + "/comments", R"({"body":""})")
+          .status,
+      400);
+
   // Five failed logins for one account, then 429 with Retry-After, through
   // either gateway: the limit is the service's, not a gateway's.
   for (int i = 0; i < 5; ++i) {

@@ -90,6 +90,14 @@ clients::NotificationDraft Draft(const JobRecord& job, int64_t user_id,
   return draft;
 }
 
+// Sends `draft` unless its recipient is `actor_id`, who did what it tells.
+absl::Status NotifyUnlessActor(clients::NotificationClient& notifications,
+                               const clients::NotificationDraft& draft,
+                               int64_t actor_id, absl::Time deadline) {
+  if (draft.user_id == actor_id) return absl::OkStatus();
+  return notifications.CreateNotification(draft, deadline);
+}
+
 // "Ticket #12 "Printer on fire"".
 std::string TicketName(int64_t id, absl::string_view title) {
   return absl::StrCat("ticket #", id, " \"", title, "\"");
@@ -102,33 +110,36 @@ absl::Status FanOutHandler::Run(const JobRecord& job, absl::Time deadline) {
     ASSIGN_OR_RETURN(auto payload, Unpack<v1::TicketAssignedPayload>(job));
     RETURN_IF_ERROR(
         RequireUser(payload.assignee_id(), "assignee_id", job.type));
-    return notifications_->CreateNotification(
+    return NotifyUnlessActor(
+        *notifications_,
         Draft(
             job, payload.assignee_id(), payload.ticket_id(),
             absl::StrCat("Assigned to you: ", payload.ticket_title()),
             absl::StrCat(
                 "You were assigned ",
                 TicketName(payload.ticket_id(), payload.ticket_title()), ".")),
-        deadline);
+        payload.actor_id(), deadline);
   }
   if (job.type == kTicketUnassigned) {
     ASSIGN_OR_RETURN(auto payload, Unpack<v1::TicketUnassignedPayload>(job));
     RETURN_IF_ERROR(RequireUser(payload.previous_assignee_id(),
                                 "previous_assignee_id", job.type));
-    return notifications_->CreateNotification(
+    return NotifyUnlessActor(
+        *notifications_,
         Draft(
             job, payload.previous_assignee_id(), payload.ticket_id(),
             absl::StrCat("No longer assigned to you: ", payload.ticket_title()),
             absl::StrCat(
                 "You are no longer assigned to ",
                 TicketName(payload.ticket_id(), payload.ticket_title()), ".")),
-        deadline);
+        payload.actor_id(), deadline);
   }
   if (job.type == kTicketStatusChanged) {
     ASSIGN_OR_RETURN(auto payload, Unpack<v1::TicketStatusChangedPayload>(job));
     RETURN_IF_ERROR(
         RequireUser(payload.requester_id(), "requester_id", job.type));
-    return notifications_->CreateNotification(
+    return NotifyUnlessActor(
+        *notifications_,
         Draft(job, payload.requester_id(), payload.ticket_id(),
               absl::StrCat("Your ticket is ", StatusWords(payload.new_status()),
                            ": ", payload.ticket_title()),
@@ -137,7 +148,7 @@ absl::Status FanOutHandler::Run(const JobRecord& job, absl::Time deadline) {
                   TicketName(payload.ticket_id(), payload.ticket_title()),
                   " changed from ", StatusWords(payload.old_status()), " to ",
                   StatusWords(payload.new_status()), ".")),
-        deadline);
+        payload.actor_id(), deadline);
   }
   if (job.type == kTicketEscalated) {
     ASSIGN_OR_RETURN(auto payload, Unpack<v1::TicketEscalatedPayload>(job));
@@ -161,6 +172,42 @@ absl::Status FanOutHandler::Run(const JobRecord& job, absl::Time deadline) {
     for (int64_t admin : admins) {
       RETURN_IF_ERROR(notifications_->CreateNotification(
           Draft(job, admin, payload.ticket_id(), subject, message), deadline));
+    }
+    return absl::OkStatus();
+  }
+  if (job.type == kTicketCommented) {
+    ASSIGN_OR_RETURN(auto payload, Unpack<v1::TicketCommentedPayload>(job));
+    RETURN_IF_ERROR(RequireUser(payload.author_id(), "author_id", job.type));
+    const std::string name =
+        TicketName(payload.ticket_id(), payload.ticket_title());
+    if (!payload.by_requester()) {
+      RETURN_IF_ERROR(
+          RequireUser(payload.requester_id(), "requester_id", job.type));
+      return NotifyUnlessActor(
+          *notifications_,
+          Draft(job, payload.requester_id(), payload.ticket_id(),
+                absl::StrCat("New reply on your ticket: ",
+                             payload.ticket_title()),
+                absl::StrCat("An agent replied on your ", name, ".")),
+          payload.author_id(), deadline);
+    }
+    const std::string subject = absl::StrCat(
+        payload.reopened() ? "Reopened by a reply: " : "Requester replied: ",
+        payload.ticket_title());
+    const std::string message =
+        absl::StrCat("The requester replied on ", name,
+                     payload.reopened() ? ", which reopened it." : ".");
+    std::vector<int64_t> recipients;
+    if (payload.assignee_id() > 0) {
+      recipients.push_back(payload.assignee_id());
+    } else {
+      ASSIGN_OR_RETURN(recipients, admins_->AdminIds(deadline));
+    }
+    for (int64_t recipient : recipients) {
+      RETURN_IF_ERROR(NotifyUnlessActor(
+          *notifications_,
+          Draft(job, recipient, payload.ticket_id(), subject, message),
+          payload.author_id(), deadline));
     }
     return absl::OkStatus();
   }

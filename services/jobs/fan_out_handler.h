@@ -18,6 +18,12 @@ namespace helpdesk::jobs {
 //   ticket.unassigned      → the previous assignee
 //   ticket.status_changed  → the ticket's owner (requester)
 //   ticket.escalated       → the assignee, or every admin when unassigned
+//   ticket.commented       → the requester's reply: the assignee, or every
+//                            admin when unassigned; an admin's reply: the
+//                            requester
+//
+// Nobody is notified of what they did themselves (the payload's actor or
+// author): an admin who assigns a ticket to herself hears nothing.
 //
 // Another type is UNIMPLEMENTED, a payload that is not its type's message
 // or lacks an id INVALID_ARGUMENT (both permanent, see JobHandler); peer

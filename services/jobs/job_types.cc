@@ -32,7 +32,8 @@ absl::Status Check(absl::string_view type,
 
 bool IsKnownJobType(absl::string_view type) {
   return type == kTicketAssigned || type == kTicketUnassigned ||
-         type == kTicketStatusChanged || type == kTicketEscalated;
+         type == kTicketStatusChanged || type == kTicketEscalated ||
+         type == kTicketCommented;
 }
 
 absl::Status CheckPayload(absl::string_view type,
@@ -48,6 +49,9 @@ absl::Status CheckPayload(absl::string_view type,
   }
   if (type == kTicketEscalated) {
     return Check<v1::TicketEscalatedPayload>(type, payload);
+  }
+  if (type == kTicketCommented) {
+    return Check<v1::TicketCommentedPayload>(type, payload);
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown job type \"", type, "\""));

@@ -12,6 +12,7 @@ inline constexpr char kTicketAssigned[] = "ticket.assigned";
 inline constexpr char kTicketUnassigned[] = "ticket.unassigned";
 inline constexpr char kTicketStatusChanged[] = "ticket.status_changed";
 inline constexpr char kTicketEscalated[] = "ticket.escalated";
+inline constexpr char kTicketCommented[] = "ticket.commented";
 
 // Whether `type` is one of the types above.
 bool IsKnownJobType(absl::string_view type);

@@ -163,6 +163,38 @@ std::vector<OutboxItem> NoteCreatedEvents(const NoteRecord& note,
                 std::move(values), now)};
 }
 
+std::vector<OutboxItem> CommentCreatedEvents(const CommentRecord& comment,
+                                             const TicketRecord& before,
+                                             const TicketRecord& after,
+                                             absl::Time now) {
+  google::protobuf::Struct values;
+  Set(values, "commentId", absl::StrCat(comment.id));
+  SetBody(values, comment.body);
+  std::vector<OutboxItem> items = {Audit(comment.author_id, "comment.created",
+                                         comment.ticket_id, {},
+                                         std::move(values), now)};
+  const bool reopened = before.status != after.status;
+  if (reopened) {
+    google::protobuf::Struct old_values;
+    google::protobuf::Struct new_values;
+    Set(old_values, "status", Ticket::Status_Name(before.status));
+    Set(new_values, "status", Ticket::Status_Name(after.status));
+    items.push_back(Audit(comment.author_id, "ticket.status_changed", after.id,
+                          std::move(old_values), std::move(new_values), now));
+  }
+  jobs::v1::TicketCommentedPayload payload;
+  payload.set_ticket_id(after.id);
+  payload.set_ticket_title(after.title);
+  payload.set_comment_id(comment.id);
+  payload.set_author_id(comment.author_id);
+  payload.set_by_requester(comment.author_id == after.requester_id);
+  payload.set_requester_id(after.requester_id);
+  payload.set_assignee_id(after.assignee_id);
+  payload.set_reopened(reopened);
+  items.push_back(Job("ticket.commented", payload));
+  return items;
+}
+
 std::vector<OutboxItem> EscalatedEvents(const TicketRecord& ticket,
                                         absl::Time now) {
   google::protobuf::Struct old_values;

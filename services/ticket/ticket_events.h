@@ -35,6 +35,12 @@ std::vector<OutboxItem> AssignmentEvents(const TicketRecord& before,
                                          int64_t actor_id, absl::Time now);
 std::vector<OutboxItem> NoteCreatedEvents(const NoteRecord& note,
                                           absl::Time now);
+// A public reply (comment.created) and the job that tells the other side;
+// a reply that reopened the ticket also records that status change.
+std::vector<OutboxItem> CommentCreatedEvents(const CommentRecord& comment,
+                                             const TicketRecord& before,
+                                             const TicketRecord& after,
+                                             absl::Time now);
 std::vector<OutboxItem> EscalatedEvents(const TicketRecord& ticket,
                                         absl::Time now);
 

@@ -122,6 +122,21 @@ TEST_P(TicketPermissionsTest, EveryRpcAnswersEachCallerAsContracted) {
              Ticket t;
              return stub_->AssignTicket(c, r, &t);
            }},
+          {"CreateComment",
+           [&](grpc::ClientContext* c) {
+             tickets::v1::CreateCommentRequest r;
+             r.set_ticket_id(id);
+             r.mutable_comment()->set_body("A public reply");
+             tickets::v1::Comment n;
+             return stub_->CreateComment(c, r, &n);
+           }},
+          {"ListComments",
+           [&](grpc::ClientContext* c) {
+             tickets::v1::ListCommentsRequest r;
+             r.set_ticket_id(id);
+             tickets::v1::ListCommentsResponse n;
+             return stub_->ListComments(c, r, &n);
+           }},
           {"CreateNote",
            [&](grpc::ClientContext* c) {
              tickets::v1::CreateNoteRequest r;
@@ -158,6 +173,8 @@ TEST_P(TicketPermissionsTest, EveryRpcAnswersEachCallerAsContracted) {
        C::kNotFound, C::kOk},
       {"AssignTicket", C::kUnauthenticated, C::kPermissionDenied,
        C::kPermissionDenied, C::kOk},
+      {"CreateComment", C::kUnauthenticated, C::kOk, C::kNotFound, C::kOk},
+      {"ListComments", C::kUnauthenticated, C::kOk, C::kNotFound, C::kOk},
       {"CreateNote", C::kUnauthenticated, C::kPermissionDenied,
        C::kPermissionDenied, C::kOk},
       {"ListNotes", C::kUnauthenticated, C::kPermissionDenied,

@@ -68,6 +68,10 @@ Ticket TicketPresenter::ToProto(const TicketRecord& record,
   if (record.escalate_time) {
     *ticket.mutable_escalate_time() = ToTimestamp(*record.escalate_time);
   }
+  if (record.first_response_time) {
+    *ticket.mutable_first_response_time() =
+        ToTimestamp(*record.first_response_time);
+  }
   ticket.set_etag(Etag(record));
   return ticket;
 }
@@ -88,6 +92,24 @@ tickets::v1::Note TicketPresenter::ToProto(const NoteRecord& record,
   note.set_body(record.body);
   *note.mutable_create_time() = ToTimestamp(record.create_time);
   return note;
+}
+
+tickets::v1::Comment TicketPresenter::ToProto(const CommentRecord& record,
+                                              const Users& users) {
+  tickets::v1::Comment comment;
+  comment.set_id(record.id);
+  comment.set_ticket_id(record.ticket_id);
+  comment.set_author_id(record.author_id);
+  comment.set_author_role(record.author_role);
+  comment.set_system(record.author_id == 0);
+  if (record.author_id == 0) {
+    comment.set_author_name("Helpdesk");
+  } else if (auto it = users.find(record.author_id); it != users.end()) {
+    comment.set_author_name(it->second.name());
+  }
+  comment.set_body(record.body);
+  *comment.mutable_create_time() = ToTimestamp(record.create_time);
+  return comment;
 }
 
 }  // namespace helpdesk::ticket

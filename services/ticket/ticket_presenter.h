@@ -43,6 +43,8 @@ class TicketPresenter final {
   static tickets::v1::Ticket ToProto(const TicketRecord& ticket,
                                      const Users& users);
   static tickets::v1::Note ToProto(const NoteRecord& note, const Users& users);
+  static tickets::v1::Comment ToProto(const CommentRecord& comment,
+                                      const Users& users);
 
   // The ticket's etag (AIP-154): changes with every change of the ticket.
   static std::string Etag(const TicketRecord& ticket);

@@ -70,6 +70,14 @@ std::string Authorization(const grpc::ServerContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
+// The page-token scope of a ticket's comments.
+std::string CommentsScope(int64_t ticket_id) {
+  return absl::StrCat("ListComments/ticket=", ticket_id);
+}
+
+// The thread's own entry when a requester's reply reopens the ticket.
+constexpr char kReopenedEntry[] = "The requester's reply reopened this ticket.";
+
 // The page-token scope of a ticket's notes.
 std::string NotesScope(int64_t ticket_id) {
   return absl::StrCat("ListNotes/ticket=", ticket_id);
@@ -94,6 +102,10 @@ TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
                         options_.edit_per_user, options_.rate_limits,
                         &store->db(), "edit_ticket"),
                     clock),
+      comment_limiter_(ratelimit::RateLimiter::Options::For(
+                           options_.comment_per_user, options_.rate_limits,
+                           &store->db(), "comment"),
+                       clock),
       presenter_(peers.users, clock, options_.user_cache_ttl) {}
 
 void TicketServiceImpl::NotifyRelay() {
@@ -402,6 +414,106 @@ absl::StatusOr<Ticket> TicketServiceImpl::DoAssign(
   NotifyRelay();
   return TicketPresenter::ToProto(
       updated, presenter_.LookUp({updated.requester_id, updated.assignee_id}));
+}
+
+grpc::Status TicketServiceImpl::CreateComment(
+    grpc::ServerContext* context,
+    const tickets::v1::CreateCommentRequest* request,
+    tickets::v1::Comment* response) {
+  return rpc::Reply(context, DoCreateComment(*context, *request), response);
+}
+
+absl::StatusOr<tickets::v1::Comment> TicketServiceImpl::DoCreateComment(
+    const grpc::ServerContext& context,
+    const tickets::v1::CreateCommentRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller, auth::RequireSignedIn(context));
+  ASSIGN_OR_RETURN(const TicketRecord visible,
+                   VisibleTicket(caller, request.ticket_id()));
+  std::vector<FieldViolation> violations;
+  CommentRecord comment;
+  comment.body =
+      NormalizeBody(request.comment().body(), "comment.body", &violations);
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations("the comment has errors", violations);
+  }
+  RETURN_IF_ERROR(comment_limiter_.Acquire(
+      absl::StrCat(caller.user_id), "too many replies; try again later"));
+  comment.ticket_id = visible.id;
+  comment.author_id = caller.user_id;
+  comment.author_role = caller.is_admin() ? User::ADMIN : User::USER;
+  ASSIGN_OR_RETURN(
+      CommentOutcome outcome,
+      store_->CreateComment(
+          comment,
+          [&](TicketRecord& ticket,
+              const CommentRecord& stored) -> absl::StatusOr<CommentEffects> {
+            const TicketRecord before = ticket;
+            CommentEffects effects;
+            if (stored.author_id == ticket.requester_id) {
+              if (ticket.status == Ticket::RESOLVED) {
+                ticket.status = Ticket::OPEN;
+                effects.system_entry = kReopenedEntry;
+              }
+            } else if (!ticket.first_response_time) {
+              ticket.first_response_time = stored.create_time;
+            }
+            effects.items = CommentCreatedEvents(stored, before, ticket,
+                                                 stored.create_time);
+            return effects;
+          }));
+  NotifyRelay();
+  return TicketPresenter::ToProto(
+      outcome.comment, presenter_.LookUp({outcome.comment.author_id}));
+}
+
+grpc::Status TicketServiceImpl::ListComments(
+    grpc::ServerContext* context,
+    const tickets::v1::ListCommentsRequest* request,
+    tickets::v1::ListCommentsResponse* response) {
+  return rpc::Reply(context, DoListComments(*context, *request), response);
+}
+
+absl::StatusOr<tickets::v1::ListCommentsResponse>
+TicketServiceImpl::DoListComments(
+    const grpc::ServerContext& context,
+    const tickets::v1::ListCommentsRequest& request) {
+  ASSIGN_OR_RETURN(auth::Principal caller, auth::RequireSignedIn(context));
+  ASSIGN_OR_RETURN(TicketRecord ticket,
+                   VisibleTicket(caller, request.ticket_id()));
+  ASSIGN_OR_RETURN(int page_size,
+                   paging::EffectivePageSize(request.page_size()));
+  int64_t after_id = 0;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> keys,
+                     page_tokens_.DecodeKeys(CommentsScope(ticket.id),
+                                             request.page_token(), 1));
+    after_id = keys[0];
+  }
+  ASSIGN_OR_RETURN(std::vector<CommentRecord> comments,
+                   store_->ListComments(ticket.id, after_id, page_size + 1));
+  bool more = static_cast<int>(comments.size()) > page_size;
+  if (more) comments.pop_back();
+  std::vector<int64_t> ids;
+  for (const CommentRecord& comment : comments)
+    ids.push_back(comment.author_id);
+  const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
+  tickets::v1::ListCommentsResponse response;
+  paging::PageBudget budget;
+  int64_t last_id = 0;
+  for (const CommentRecord& comment : comments) {
+    tickets::v1::Comment proto = TicketPresenter::ToProto(comment, users);
+    if (!budget.Take(proto.ByteSizeLong())) {
+      more = true;
+      break;
+    }
+    *response.add_comments() = std::move(proto);
+    last_id = comment.id;
+  }
+  if (more) {
+    response.set_next_page_token(
+        page_tokens_.EncodeKeys(CommentsScope(ticket.id), {last_id}));
+  }
+  return response;
 }
 
 grpc::Status TicketServiceImpl::CreateNote(

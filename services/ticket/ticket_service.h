@@ -27,6 +27,8 @@ struct TicketServiceOptions {
   // Title and body edits by owners: each stores its old and new text in
   // the audit trail, so they are bounded like creates.
   ratelimit::RateLimit edit_per_user{30, absl::Hours(1)};
+  // Public replies, by requesters and agents alike.
+  ratelimit::RateLimit comment_per_user{30, absl::Minutes(10)};
   bool rate_limits = true;
   // EscalateOverdue's threshold when the request names none.
   absl::Duration escalate_after = absl::Hours(24);
@@ -77,6 +79,13 @@ class TicketServiceImpl final
   grpc::Status AssignTicket(grpc::ServerContext* context,
                             const tickets::v1::AssignTicketRequest* request,
                             tickets::v1::Ticket* response) override;
+  grpc::Status CreateComment(grpc::ServerContext* context,
+                             const tickets::v1::CreateCommentRequest* request,
+                             tickets::v1::Comment* response) override;
+  grpc::Status ListComments(
+      grpc::ServerContext* context,
+      const tickets::v1::ListCommentsRequest* request,
+      tickets::v1::ListCommentsResponse* response) override;
   grpc::Status CreateNote(grpc::ServerContext* context,
                           const tickets::v1::CreateNoteRequest* request,
                           tickets::v1::Note* response) override;
@@ -104,6 +113,12 @@ class TicketServiceImpl final
   absl::StatusOr<tickets::v1::Ticket> DoAssign(
       const grpc::ServerContext& context,
       const tickets::v1::AssignTicketRequest& request);
+  absl::StatusOr<tickets::v1::Comment> DoCreateComment(
+      const grpc::ServerContext& context,
+      const tickets::v1::CreateCommentRequest& request);
+  absl::StatusOr<tickets::v1::ListCommentsResponse> DoListComments(
+      const grpc::ServerContext& context,
+      const tickets::v1::ListCommentsRequest& request);
   absl::StatusOr<tickets::v1::Note> DoCreateNote(
       const grpc::ServerContext& context,
       const tickets::v1::CreateNoteRequest& request);
@@ -132,6 +147,7 @@ class TicketServiceImpl final
   const paging::PageTokenCodec page_tokens_;
   ratelimit::RateLimiter create_limiter_;
   ratelimit::RateLimiter edit_limiter_;
+  ratelimit::RateLimiter comment_limiter_;
   TicketPresenter presenter_;
 };
 

@@ -40,10 +40,12 @@ constexpr char kDeleteFtsSql[] =
     "VALUES ('delete', ?, ?, ?)";
 constexpr char kSelectTicketSql[] =
     "SELECT id, requester_id, title, body, status, assignee_id, create_time, "
-    "update_time, escalate_time, version FROM tickets WHERE id = ?";
+    "update_time, escalate_time, version, first_response_time FROM tickets "
+    "WHERE id = ?";
 constexpr char kUpdateTicketSql[] =
     "UPDATE tickets SET title = ?, body = ?, status = ?, assignee_id = ?, "
-    "update_time = ?, escalate_time = ?, version = ? WHERE id = ?";
+    "update_time = ?, escalate_time = ?, version = ?, first_response_time = ? "
+    "WHERE id = ?";
 constexpr char kPostgresUpdateSearchSql[] =
     "UPDATE tickets SET search = array_to_tsvector(?::text[]) WHERE id = ?";
 constexpr char kTicketExistsSql[] = "SELECT 1 FROM tickets WHERE id = ?";
@@ -54,9 +56,15 @@ constexpr char kInsertNoteSql[] =
 constexpr char kListNotesSql[] =
     "SELECT id, ticket_id, author_id, body, create_time FROM notes "
     "WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?";
+constexpr char kInsertCommentSql[] =
+    "INSERT INTO comments (ticket_id, author_id, author_role, body, "
+    "create_time) VALUES (?, ?, ?, ?, ?) RETURNING id";
+constexpr char kListCommentsSql[] =
+    "SELECT id, ticket_id, author_id, author_role, body, create_time "
+    "FROM comments WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?";
 constexpr char kSelectOverdueSql[] =
     "SELECT id, requester_id, title, body, status, assignee_id, create_time, "
-    "update_time, escalate_time, version FROM tickets "
+    "update_time, escalate_time, version, first_response_time FROM tickets "
     "WHERE status = ? AND escalate_time = 0 AND create_time <= ? "
     "ORDER BY create_time, id LIMIT ?";
 constexpr char kStampEscalationSql[] =
@@ -87,6 +95,10 @@ TicketRecord ReadTicket(const db::Rows& rows, int row) {
   const int64_t escalated = rows.Int64(row, 8);
   if (escalated != 0) ticket.escalate_time = absl::FromUnixMicros(escalated);
   ticket.version = rows.Int64(row, 9);
+  const int64_t responded = rows.Int64(row, 10);
+  if (responded != 0) {
+    ticket.first_response_time = absl::FromUnixMicros(responded);
+  }
   return ticket;
 }
 
@@ -107,8 +119,21 @@ NoteRecord ReadNote(const db::Rows& rows, int row) {
   return note;
 }
 
-int64_t EscalateMicros(const TicketRecord& ticket) {
-  return ticket.escalate_time ? absl::ToUnixMicros(*ticket.escalate_time) : 0;
+// An optional time as stored: unix microseconds, 0 for none.
+int64_t Micros(const std::optional<absl::Time>& time) {
+  return time ? absl::ToUnixMicros(*time) : 0;
+}
+
+CommentRecord ReadComment(const db::Rows& rows, int row) {
+  CommentRecord comment;
+  comment.id = rows.Int64(row, 0);
+  comment.ticket_id = rows.Int64(row, 1);
+  comment.author_id = rows.Int64(row, 2);
+  comment.author_role =
+      static_cast<::helpdesk::auth::v1::User::Role>(rows.Int64(row, 3));
+  comment.body = rows.Text(row, 4);
+  comment.create_time = absl::FromUnixMicros(rows.Int64(row, 5));
+  return comment;
 }
 
 // The ticket `id`, read on `db` (the writer inside a transaction, or a
@@ -156,7 +181,7 @@ absl::StatusOr<TicketRecord> InsertTicket(db::Connection& writer,
                                    ticket.assignee_id,
                                    absl::ToUnixMicros(ticket.create_time),
                                    absl::ToUnixMicros(ticket.update_time),
-                                   EscalateMicros(ticket)};
+                                   Micros(ticket.escalate_time)};
   if (Postgres(writer)) {
     params.push_back(SearchLexemes(ticket.title, ticket.body));
   }
@@ -198,6 +223,51 @@ absl::StatusOr<int64_t> InsertNote(db::Connection& writer,
       writer.Query(kInsertNoteSql, {note.ticket_id, note.author_id, note.body,
                                     absl::ToUnixMicros(note.create_time)}));
   return inserted.Int64(0, 0);
+}
+
+absl::StatusOr<int64_t> InsertComment(db::Connection& writer,
+                                      const CommentRecord& comment) {
+  ASSIGN_OR_RETURN(
+      db::Rows inserted,
+      writer.Query(kInsertCommentSql,
+                   {comment.ticket_id, comment.author_id,
+                    static_cast<int>(comment.author_role), comment.body,
+                    absl::ToUnixMicros(comment.create_time)}));
+  return inserted.Int64(0, 0);
+}
+
+// Writes `after`, the ticket `before` changed at `now` (update_time and
+// version follow), with its counters and full-text entry; nothing when it
+// is unchanged. The ticket as it now is.
+absl::StatusOr<TicketRecord> WriteChange(db::Connection& writer,
+                                         const TicketRecord& before,
+                                         TicketRecord after, absl::Time now) {
+  const bool changed = after.title != before.title ||
+                       after.body != before.body ||
+                       after.status != before.status ||
+                       after.assignee_id != before.assignee_id ||
+                       after.escalate_time != before.escalate_time ||
+                       after.first_response_time != before.first_response_time;
+  if (!changed) return before;
+  after.update_time = now;
+  after.version = before.version + 1;
+  RETURN_IF_ERROR(
+      writer
+          .Execute(kUpdateTicketSql,
+                   {after.title, after.body, static_cast<int>(after.status),
+                    after.assignee_id, absl::ToUnixMicros(after.update_time),
+                    Micros(after.escalate_time), after.version,
+                    Micros(after.first_response_time), after.id})
+          .status());
+  if (after.status != before.status ||
+      after.assignee_id != before.assignee_id) {
+    RETURN_IF_ERROR(AdjustCounts(writer, before, -1));
+    RETURN_IF_ERROR(AdjustCounts(writer, after, +1));
+  }
+  if (after.title != before.title || after.body != before.body) {
+    RETURN_IF_ERROR(Reindex(writer, before, after));
+  }
+  return after;
 }
 
 }  // namespace
@@ -278,37 +348,53 @@ absl::StatusOr<TicketRecord> TicketStore::Update(int64_t id, Mutator mutate) {
     TicketRecord after = before;
     const absl::Time now = NowLocked();
     ASSIGN_OR_RETURN(std::vector<OutboxItem> items, mutate(after, now));
-    const bool changed = after.title != before.title ||
-                         after.body != before.body ||
-                         after.status != before.status ||
-                         after.assignee_id != before.assignee_id ||
-                         after.escalate_time != before.escalate_time;
-    if (!changed) {
-      result = before;
-      return absl::OkStatus();
-    }
-    after.update_time = now;
-    after.version = before.version + 1;
-    RETURN_IF_ERROR(
-        writer
-            .Execute(kUpdateTicketSql,
-                     {after.title, after.body, static_cast<int>(after.status),
-                      after.assignee_id, absl::ToUnixMicros(after.update_time),
-                      EscalateMicros(after), after.version, id})
-            .status());
-    if (after.status != before.status ||
-        after.assignee_id != before.assignee_id) {
-      RETURN_IF_ERROR(AdjustCounts(writer, before, -1));
-      RETURN_IF_ERROR(AdjustCounts(writer, after, +1));
-    }
-    if (after.title != before.title || after.body != before.body) {
-      RETURN_IF_ERROR(Reindex(writer, before, after));
-    }
-    RETURN_IF_ERROR(EnqueueItems(writer, items, now));
-    result = after;
-    return absl::OkStatus();
+    ASSIGN_OR_RETURN(result, WriteChange(writer, before, after, now));
+    // Left as it was: nothing happened, nothing to tell.
+    if (result.version == before.version) return absl::OkStatus();
+    return EnqueueItems(writer, items, now);
   }));
   return result;
+}
+
+absl::StatusOr<CommentOutcome> TicketStore::CreateComment(
+    const CommentRecord& comment, CommentMutator effects) {
+  CommentOutcome outcome;
+  RETURN_IF_ERROR(store_->Write([&](db::Connection& writer) -> absl::Status {
+    store_->AssertWriting();
+    ASSIGN_OR_RETURN(const TicketRecord before,
+                     SelectTicket(writer, comment.ticket_id));
+    const absl::Time now = NowLocked();
+    outcome.comment = comment;
+    outcome.comment.create_time = now;
+    ASSIGN_OR_RETURN(outcome.comment.id,
+                     InsertComment(writer, outcome.comment));
+    TicketRecord after = before;
+    ASSIGN_OR_RETURN(CommentEffects effect, effects(after, outcome.comment));
+    ASSIGN_OR_RETURN(outcome.ticket, WriteChange(writer, before, after, now));
+    if (!effect.system_entry.empty()) {
+      CommentRecord entry;
+      entry.ticket_id = comment.ticket_id;
+      entry.body = effect.system_entry;
+      entry.create_time = now;
+      RETURN_IF_ERROR(InsertComment(writer, entry).status());
+    }
+    return EnqueueItems(writer, effect.items, now);
+  }));
+  return outcome;
+}
+
+absl::StatusOr<std::vector<CommentRecord>> TicketStore::ListComments(
+    int64_t ticket_id, int64_t after_id, int limit) {
+  std::vector<CommentRecord> comments;
+  RETURN_IF_ERROR(store_->Read([&](db::Connection& reader) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows rows, reader.Query(kListCommentsSql,
+                                                 {ticket_id, after_id, limit}));
+    for (int r = 0; r < rows.size(); ++r) {
+      comments.push_back(ReadComment(rows, r));
+    }
+    return absl::OkStatus();
+  }));
+  return comments;
 }
 
 absl::StatusOr<NoteRecord> TicketStore::CreateNote(

@@ -12,6 +12,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "helpdesk/auth/v1/auth.pb.h"
 #include "helpdesk/tickets/v1/tickets.pb.h"
 #include "libs/clock/clock.h"
 #include "libs/db/reader_pool.h"
@@ -32,12 +33,25 @@ struct TicketRecord {
   std::optional<absl::Time> escalate_time;
   // 1 on creation, +1 on every change: the etag's source.
   int64_t version = 1;
+  // When an admin first replied (CreateComment).
+  std::optional<absl::Time> first_response_time;
 };
 
 struct NoteRecord {
   int64_t id = 0;
   int64_t ticket_id = 0;
   int64_t author_id = 0;
+  std::string body;
+  absl::Time create_time;
+};
+
+// A reply in a ticket's public conversation.
+struct CommentRecord {
+  int64_t id = 0;
+  int64_t ticket_id = 0;
+  int64_t author_id = 0;  // 0: an entry of Helpdesk's own
+  ::helpdesk::auth::v1::User::Role author_role =
+      ::helpdesk::auth::v1::User::ROLE_UNSPECIFIED;
   std::string body;
   absl::Time create_time;
 };
@@ -56,6 +70,22 @@ struct OutboxItem {
 using Mutator = absl::FunctionRef<absl::StatusOr<std::vector<OutboxItem>>(
     TicketRecord&, absl::Time now)>;
 using Emitter = absl::FunctionRef<std::vector<OutboxItem>(const TicketRecord&)>;
+
+// What a comment does besides being stored, decided inside its
+// transaction: the ticket may change (it is the ticket as stored; the
+// comment has its id and create_time), Helpdesk may add an entry of its own
+// to the thread after it, and the outbox items to emit.
+struct CommentEffects {
+  std::vector<OutboxItem> items;
+  std::string system_entry;  // empty: none
+};
+using CommentMutator = absl::FunctionRef<absl::StatusOr<CommentEffects>(
+    TicketRecord& ticket, const CommentRecord& comment)>;
+
+struct CommentOutcome {
+  TicketRecord ticket;  // after the comment
+  CommentRecord comment;
+};
 
 // Every SQL statement of the ticket service: tickets, their full-text
 // index, notes, and the outbox rows each change emits (same transaction).
@@ -111,6 +141,16 @@ class TicketStore final {
   absl::StatusOr<std::vector<NoteRecord>> ListNotes(int64_t ticket_id,
                                                     int64_t after_id,
                                                     int limit);
+
+  // Adds `comment` (id and create_time assigned) to its ticket (NOT_FOUND
+  // when there is none) and applies `effects` in the same transaction: a
+  // change of the ticket counts as an update (update_time, version).
+  absl::StatusOr<CommentOutcome> CreateComment(const CommentRecord& comment,
+                                               CommentMutator effects);
+  // Comments of a ticket with id > after_id, oldest first.
+  absl::StatusOr<std::vector<CommentRecord>> ListComments(int64_t ticket_id,
+                                                          int64_t after_id,
+                                                          int limit);
 
   // Stamps escalate_time = now on up to `limit` OPEN tickets created at
   // least `older_than` before now that never escalated, with each one's
