@@ -149,14 +149,19 @@ struct RowState {
 class RelayTest : public helpdesk::testing::EngineTest {
  protected:
   void SetUp() override {
-    db::StoreOptions options;
     location_ = NewLocation("service");
+    auto store = OpenStore();
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(*store);
+  }
+
+  // A store on the service's database (another replica's, after SetUp).
+  absl::StatusOr<std::unique_ptr<db::Store>> OpenStore() {
+    db::StoreOptions options;
     options.location = location_;
     options.migrations = kMigrations;
     options.postgres_migrations = kPostgresMigrations;
-    auto store = db::Store::Open(options);
-    ASSERT_THAT(store, IsOk());
-    store_ = std::move(*store);
+    return db::Store::Open(options);
   }
 
   // What a service does: the business change and the message in one
@@ -634,11 +639,7 @@ TEST_P(RelayTest, DestructorStopsARunningWorker) {
 // the other takes over.
 TEST_P(RelayTest, TwoReplicasDeliverEachRowOnceThroughTheLease) {
   if (!postgres()) GTEST_SKIP() << "one SQLite file is one process's";
-  db::StoreOptions options;
-  options.location = location_;
-  options.migrations = kMigrations;
-  options.postgres_migrations = kPostgresMigrations;
-  auto other_store = db::Store::Open(options);
+  auto other_store = OpenStore();
   ASSERT_THAT(other_store, IsOk());
   RelayOptions leased = ExactOptions();
   leased.lease = "outbox";
@@ -675,11 +676,7 @@ TEST_P(RelayTest, TwoReplicasDeliverEachRowOnceThroughTheLease) {
 // here, delivers it at once.
 TEST_P(RelayTest, HolderDeliversAtOnceWhatAnotherReplicaWrote) {
   if (!postgres()) GTEST_SKIP() << "one SQLite file is one process's";
-  db::StoreOptions options;
-  options.location = location_;
-  options.migrations = kMigrations;
-  options.postgres_migrations = kPostgresMigrations;
-  auto other_store = db::Store::Open(options);
+  auto other_store = OpenStore();
   ASSERT_THAT(other_store, IsOk());
   RelayOptions leased = ExactOptions();
   leased.lease = "outbox";

@@ -83,6 +83,28 @@ std::string NotesScope(int64_t ticket_id) {
   return absl::StrCat("ListNotes/ticket=", ticket_id);
 }
 
+// Appends `records` to `page` as protos while the page's byte budget
+// lasts; sets `more` when some were left out. The id of the last one
+// appended (0 for none): the next page's key.
+template <typename Record, typename Proto>
+int64_t AppendWithinBudget(const std::vector<Record>& records,
+                           const TicketPresenter::Users& users,
+                           google::protobuf::RepeatedPtrField<Proto>* page,
+                           bool* more) {
+  paging::PageBudget budget;
+  int64_t last_id = 0;
+  for (const Record& record : records) {
+    Proto proto = TicketPresenter::ToProto(record, users);
+    if (!budget.Take(proto.ByteSizeLong())) {
+      *more = true;
+      break;
+    }
+    *page->Add() = std::move(proto);
+    last_id = record.id;
+  }
+  return last_id;
+}
+
 }  // namespace
 
 TicketServiceImpl::TicketServiceImpl(TicketStore* store, const Clock* clock,
@@ -251,17 +273,8 @@ absl::StatusOr<tickets::v1::ListTicketsResponse> TicketServiceImpl::DoList(
   }
   const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
   tickets::v1::ListTicketsResponse response;
-  paging::PageBudget budget;
-  int64_t last_id = 0;
-  for (const TicketRecord& ticket : tickets) {
-    Ticket proto = TicketPresenter::ToProto(ticket, users);
-    if (!budget.Take(proto.ByteSizeLong())) {
-      more = true;
-      break;
-    }
-    *response.add_tickets() = std::move(proto);
-    last_id = ticket.id;
-  }
+  const int64_t last_id =
+      AppendWithinBudget(tickets, users, response.mutable_tickets(), &more);
   response.set_total_size(static_cast<int32_t>(total));
   if (more) {
     response.set_next_page_token(
@@ -498,17 +511,8 @@ TicketServiceImpl::DoListComments(
     ids.push_back(comment.author_id);
   const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
   tickets::v1::ListCommentsResponse response;
-  paging::PageBudget budget;
-  int64_t last_id = 0;
-  for (const CommentRecord& comment : comments) {
-    tickets::v1::Comment proto = TicketPresenter::ToProto(comment, users);
-    if (!budget.Take(proto.ByteSizeLong())) {
-      more = true;
-      break;
-    }
-    *response.add_comments() = std::move(proto);
-    last_id = comment.id;
-  }
+  const int64_t last_id =
+      AppendWithinBudget(comments, users, response.mutable_comments(), &more);
   if (more) {
     response.set_next_page_token(
         page_tokens_.EncodeKeys(CommentsScope(ticket.id), {last_id}));
@@ -556,17 +560,7 @@ absl::Status TicketServiceImpl::NotesPage(
   std::vector<int64_t> ids;
   for (const NoteRecord& note : notes) ids.push_back(note.author_id);
   const TicketPresenter::Users users = presenter_.LookUp(std::move(ids));
-  paging::PageBudget budget;
-  int64_t last_id = 0;
-  for (const NoteRecord& note : notes) {
-    tickets::v1::Note proto = TicketPresenter::ToProto(note, users);
-    if (!budget.Take(proto.ByteSizeLong())) {
-      more = true;
-      break;
-    }
-    *page->Add() = std::move(proto);
-    last_id = note.id;
-  }
+  const int64_t last_id = AppendWithinBudget(notes, users, page, &more);
   if (more) {
     *next_page_token =
         page_tokens_.EncodeKeys(NotesScope(ticket_id), {last_id});
